@@ -1,0 +1,66 @@
+# One entry point for people and CI. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Lambda runs python3.13: use it where it exists (pyenv included), else the default python3.
+PYTHON ?= $(shell command -v python3.13 2>/dev/null || ls -d $$(pyenv root 2>/dev/null)/versions/3.13*/bin/python3.13 2>/dev/null | tail -1 || command -v python3)
+VENV := .venv
+SAM_VENV := .venv-sam
+PY := $(VENV)/bin/python
+SAM := $(SAM_VENV)/bin/sam
+export PYTHONPATH := $(CURDIR)/layers/shared:$(CURDIR)
+export SAM_CLI_TELEMETRY := 0
+# sam validate reads the region only; no credentials or network are needed.
+export AWS_DEFAULT_REGION ?= us-east-1
+PYTEST_ARGS ?=
+
+.PHONY: help install test lint typecheck validate unit integration e2e events check-ledger build clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements/dev.txt layers/shared/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements/dev.txt
+	touch $@
+
+$(SAM_VENV)/.installed: requirements/sam.txt
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/pip install --quiet -r requirements/sam.txt
+	touch $@
+
+install: $(VENV)/.installed $(SAM_VENV)/.installed ## create the dev and SAM tool environments
+
+test: install lint typecheck validate ## every check: lint, types, both template validators, all tests
+	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed ## ruff
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV)/.installed ## mypy (strict) on the layer, functions and tools
+	$(VENV)/bin/mypy layers/shared/rewards functions tools
+
+validate: $(SAM_VENV)/.installed ## sam validate and sam validate --lint (they catch different mistakes)
+	$(SAM) validate --template template.yaml
+	$(SAM) validate --lint --template template.yaml
+
+unit: $(VENV)/.installed ## unit tests only
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+integration: $(VENV)/.installed ## handler tests on moto
+	$(PY) -m pytest tests/integration $(PYTEST_ARGS)
+
+events: $(VENV)/.installed ## regenerate events/*.json
+	$(PY) -m tools.make_events
+
+check-ledger: $(VENV)/.installed ## check balance = opening + credits - debits for every pool (LEDGER_ARGS=...)
+	$(PY) -m tools.check_ledger $(LEDGER_ARGS)
+
+build: $(SAM_VENV)/.installed ## sam build (needs python3.13 on PATH)
+	PATH=$(dir $(PYTHON)):$$PATH $(SAM) build
+
+clean: ## remove environments and build output
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .mypy_cache .ruff_cache

@@ -1,0 +1,56 @@
+"""POST /authorizations (Post Auth) and GET /authorizations (history with PWR outcomes)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from rewards import runtime
+from rewards.http import PWR_SOURCE, build_resolver, current_caller, lambda_entry
+from rewards.models.pwr import Authorization, AuthorizationPostResponse, AuthorizationRequest
+from rewards.observability import metrics
+from rewards.services.authorizations import QUEUED_MESSAGE, parse_categories
+from rewards.services.metrics import record_outcome
+
+app = build_resolver(PWR_SOURCE)
+
+
+@app.post("/authorizations")
+def post_authorization(request: AuthorizationRequest) -> list[AuthorizationPostResponse]:
+    caller = current_caller(app)
+    service = runtime.authorization_service()
+    if request.queueTransaction == "Y":
+        message = service.queue_message(caller, request)
+        runtime.authorization_queue().send(message.model_dump_json(exclude_none=True), origin=message.origin)
+        return [AuthorizationPostResponse(responseMessage=QUEUED_MESSAGE)]
+    processed = service.process_request(caller, request)
+    if not processed.replayed:
+        record_outcome(metrics, processed.authorization)
+    return [processed.post_response()]
+
+
+@app.get("/authorizations")
+def get_authorizations(
+    user_id: Annotated[str, Query(min_length=1, max_length=30)],
+    from_date: date,
+    to_date: date,
+    include_reprocessed: bool,
+    user_id_type: Annotated[str, Query(pattern="^(RANAC|BAN)$")] = "RANAC",
+    external_id: Annotated[str | None, Query(min_length=1, max_length=15)] = None,
+    pwr_filter_categories: Annotated[str | None, Query(max_length=5)] = None,
+) -> list[Authorization]:
+    return runtime.authorization_service().list(
+        current_caller(app),
+        user_id,
+        user_id_type,
+        from_date,
+        to_date,
+        include_reprocessed,
+        parse_categories(pwr_filter_categories),
+        external_id,
+    )
+
+
+lambda_handler = lambda_entry(app)

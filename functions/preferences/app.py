@@ -1,0 +1,32 @@
+"""GET and PUT /redeemers/{id}/preferences (redemption_type=PWR)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+
+from rewards import runtime
+from rewards.http import PWR_SOURCE, build_resolver, current_caller, lambda_entry
+from rewards.models.pwr import Preferences, SetPreferencesRequest
+
+app = build_resolver(PWR_SOURCE)
+
+RedeemerId = Annotated[str, Path(min_length=1, max_length=30)]
+
+
+@app.get("/redeemers/<id>/preferences")
+def get_preferences(
+    id: RedeemerId,
+    redemption_type: Literal["PWR"],
+    user_id_type: Annotated[Literal["RANAC"], Query()] = "RANAC",
+) -> Preferences:
+    return runtime.profile_service().preferences(current_caller(app), id)
+
+
+@app.put("/redeemers/<id>/preferences")
+def set_preferences(id: RedeemerId, redemption_type: Literal["PWR"], request: SetPreferencesRequest) -> Preferences:
+    return runtime.profile_service().set_preferences(current_caller(app), id, request.preferences)
+
+
+lambda_handler = lambda_entry(app)

@@ -1,0 +1,30 @@
+"""GET /redeemers/{id} and POST /redeemers/search: profile, household balance, conversion factors."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+
+from rewards import runtime
+from rewards.http import PWR_SOURCE, build_resolver, current_caller, lambda_entry
+from rewards.models.pwr import RedeemerProfile, SearchProfileRequest
+
+app = build_resolver(PWR_SOURCE)
+
+
+@app.get("/redeemers/<id>")
+def get_redeemer(
+    id: Annotated[str, Path(min_length=1, max_length=30)],
+    redemption_type: Literal["PWR", "DR"],
+    user_id_type: Annotated[Literal["RANAC"], Query()] = "RANAC",
+) -> RedeemerProfile:
+    return runtime.profile_service().profile(current_caller(app), id, user_id_type)
+
+
+@app.post("/redeemers/search")
+def search_redeemer(request: SearchProfileRequest) -> RedeemerProfile:
+    return runtime.profile_service().profile(current_caller(app), request.userId, request.userIdType)
+
+
+lambda_handler = lambda_entry(app)

@@ -1,0 +1,25 @@
+"""POST /authorizations/{id}/reprocess: post-purchase redemption of an eligible authorization."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Path
+
+from rewards import runtime
+from rewards.http import PWR_SOURCE, build_resolver, current_caller, lambda_entry
+from rewards.models.pwr import ReprocessRequest, ReprocessResponse
+from rewards.observability import metrics
+from rewards.services.metrics import record_outcome
+
+app = build_resolver(PWR_SOURCE)
+
+
+@app.post("/authorizations/<id>/reprocess")
+def reprocess(id: Annotated[str, Path(min_length=1, max_length=10)], request: ReprocessRequest) -> ReprocessResponse:
+    updated = runtime.authorization_service().reprocess(current_caller(app), id, request.accountId, request.processedBy)
+    record_outcome(metrics, updated)
+    return ReprocessResponse(reprocessCode=updated.responseReasonId, reprocessId=updated.reprocessId or "")
+
+
+lambda_handler = lambda_entry(app)

@@ -1,0 +1,1 @@
+"""pydantic v2 models: the Mastercard JSON contracts and the configuration documents."""

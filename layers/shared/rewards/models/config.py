@@ -1,0 +1,267 @@
+"""Configuration documents: programs, clients and cardholders (validated on load)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from rewards.domain import (
+    AccountStatus,
+    ClientRole,
+    HouseholdRole,
+    RedemptionFrequency,
+)
+from rewards.money import RoundingMethod
+
+Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+PositiveRate = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=6)]
+Mcc = Annotated[str, Field(pattern=r"^\d{4}$")]
+Country = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+ProgramId = Annotated[str, Field(min_length=1, max_length=10, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Tier(Strict):
+    """A tier applies to amounts above ``fromAmount`` (the first tier also covers 0) and to the whole amount."""
+
+    fromAmount: Money = Decimal(0)
+    costPerPoint: PositiveRate
+
+
+class ConversionRule(Strict):
+    name: str = Field(default="Base", min_length=1, max_length=100)
+    currencyCode: Currency | None = None
+    tiers: list[Tier] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _tiers_ascending(self) -> Self:
+        starts = [tier.fromAmount for tier in self.tiers]
+        if starts != sorted(set(starts)) or starts[0] != 0:
+            raise ValueError("tiers must start at fromAmount 0 and ascend without repeats")
+        return self
+
+    def cost_per_point(self, amount: Decimal) -> Decimal:
+        chosen = self.tiers[0]
+        for tier in self.tiers[1:]:
+            if amount > tier.fromAmount:
+                chosen = tier
+        return chosen.costPerPoint
+
+
+class OverrideCategory(StrEnum):
+    """Override kinds, most specific first (PRODUCT.md §3.3)."""
+
+    MERCHANT = "MERCHANT"  # card acceptor ids or merchant groups
+    MCC = "MCC"
+    BANK_PRODUCT = "BANK_PRODUCT"
+    CROSS_BORDER = "CROSS_BORDER"  # merchant country differs from issuer country
+
+
+OVERRIDE_PRECEDENCE = list(OverrideCategory)
+
+
+class OverrideRule(ConversionRule):
+    category: OverrideCategory
+    cardAcceptorIds: list[str] = Field(default_factory=list)
+    merchantGroups: list[str] = Field(default_factory=list)
+    mccs: list[Mcc] = Field(default_factory=list)
+    bankProductCodes: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _has_selector(self) -> Self:
+        needs = {
+            OverrideCategory.MERCHANT: bool(self.cardAcceptorIds or self.merchantGroups),
+            OverrideCategory.MCC: bool(self.mccs),
+            OverrideCategory.BANK_PRODUCT: bool(self.bankProductCodes),
+            OverrideCategory.CROSS_BORDER: True,
+        }
+        if not needs[self.category]:
+            raise ValueError(f"a {self.category.value} override needs at least one value to match")
+        return self
+
+
+class IncludeExclude(Strict):
+    """An inclusive or an exclusive list, never both (seed: they cannot be used together)."""
+
+    include: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Self:
+        if self.include and self.exclude:
+            raise ValueError("inclusive and exclusive lists cannot be used together")
+        return self
+
+    def allows(self, value: str) -> bool:
+        if self.include:
+            return value in self.include
+        return value not in self.exclude
+
+
+class MerchantFilter(Strict):
+    """Only purchases at these card acceptors or merchant groups are eligible."""
+
+    cardAcceptorIds: list[str] = Field(default_factory=list)
+    merchantGroups: list[str] = Field(default_factory=list)
+
+
+class ProgramFilters(Strict):
+    minPurchaseAmount: Money | None = None  # the amount must exceed it
+    maxPurchaseAmount: Money | None = None
+    mcc: IncludeExclude = IncludeExclude()
+    merchantCountry: IncludeExclude = IncludeExclude()
+    merchants: MerchantFilter | None = None
+
+
+class PartialRedemption(Strict):
+    enabled: bool = False
+    cashIncrement: Money = Decimal("0.01")
+
+    @model_validator(mode="after")
+    def _positive_increment(self) -> Self:
+        if self.enabled and self.cashIncrement <= 0:
+            raise ValueError("cashIncrement must be positive when partial redemption is enabled")
+        return self
+
+
+class EmailSwitches(Strict):
+    successfulRedemption: bool = True
+    insufficientBalance: bool = True
+    belowProgramThreshold: bool = True
+
+
+class Program(Strict):
+    programId: ProgramId
+    programName: str = Field(min_length=1, max_length=100)
+    pointsName: str = Field(default="Points", min_length=1, max_length=50)
+    currencyCode: Currency
+    authRewardsServiceType: str = Field(default="PWR", min_length=1, max_length=10)
+    filters: ProgramFilters = ProgramFilters()
+    merchantGroups: dict[str, list[str]] = Field(default_factory=dict)
+    baseConversion: ConversionRule
+    overrides: list[OverrideRule] = Field(default_factory=list)
+    roundingMethod: RoundingMethod = RoundingMethod.NATURAL
+    wholePointsOnly: bool = False
+    redemptionMinimumCash: Money = Decimal(0)
+    partialRedemption: PartialRedemption = PartialRedemption()
+    reprocessableReasonCodes: list[str] = Field(default_factory=lambda: ["59", "72"])
+    emails: EmailSwitches = EmailSwitches()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        filters = self.filters
+        if (
+            filters.minPurchaseAmount is not None
+            and filters.maxPurchaseAmount is not None
+            and filters.minPurchaseAmount >= filters.maxPurchaseAmount
+        ):
+            raise ValueError("filters.minPurchaseAmount must be below filters.maxPurchaseAmount")
+        known = set(self.merchantGroups)
+        used = set(filters.merchants.merchantGroups if filters.merchants else [])
+        for rule in self.overrides:
+            used.update(rule.merchantGroups)
+        if missing := sorted(used - known):
+            raise ValueError(f"unknown merchant group(s): {', '.join(missing)}")
+        return self
+
+    def in_merchant_groups(self, card_acceptor_id: str, groups: list[str]) -> bool:
+        return any(card_acceptor_id in self.merchantGroups.get(group, []) for group in groups)
+
+
+class ConsumerKey(Strict):
+    consumerKey: str = Field(min_length=1, max_length=200)
+    publicKeyPem: str = Field(min_length=1)
+    active: bool = True
+
+
+class Client(Strict):
+    clientId: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(min_length=1, max_length=100)
+    role: ClientRole = ClientRole.ISSUER
+    active: bool = True
+    programIds: list[ProgramId] = Field(min_length=1)
+    consumerKeys: list[ConsumerKey] = Field(default_factory=list, max_length=2)
+
+
+class PreferencesDoc(Strict):
+    redemptionFrequency: RedemptionFrequency = RedemptionFrequency.OFF
+    minAccountPurchaseThreshold: Money | None = None
+    fixedAccountRedemptionAmount: Money | None = None
+    receiveEmailSw: bool = False
+    receiveSMSSw: bool = False
+    emailAddress: str | None = Field(default=None, max_length=120)
+    smsNumber: str | None = Field(default=None, max_length=25)
+
+
+class AccountDoc(Strict):
+    accountId: str = Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9]+$", description="RANAC")
+    cardNumber: str = Field(pattern=r"^\d{12,19}$", description="BAN; stored only as a keyed hash + last four")
+    programId: ProgramId
+    status: AccountStatus = AccountStatus.GOOD_STANDING
+    householdId: str | None = Field(default=None, min_length=1, max_length=40)
+    householdRole: HouseholdRole | None = None
+    openingBalance: Annotated[Decimal, Field(ge=0)] | None = None
+    bankProductCode: str | None = Field(default=None, max_length=10)
+    preferences: PreferencesDoc = PreferencesDoc()
+
+    @model_validator(mode="after")
+    def _pool(self) -> Self:
+        if self.householdId is None and self.openingBalance is None:
+            raise ValueError("an account outside a household needs openingBalance")
+        if self.householdId is not None and self.openingBalance is not None:
+            raise ValueError("a household account's balance belongs to the household (drop openingBalance)")
+        if self.householdId is not None and self.householdRole is None:
+            raise ValueError("householdRole is required with householdId")
+        return self
+
+
+class UserDoc(Strict):
+    userId: str = Field(min_length=1, max_length=30)
+    bankCustomerNumber: str | None = Field(default=None, max_length=30)
+    accounts: list[AccountDoc] = Field(min_length=1)
+
+
+class HouseholdDoc(Strict):
+    householdId: str = Field(min_length=1, max_length=40)
+    programId: ProgramId
+    openingBalance: Annotated[Decimal, Field(ge=0)]
+
+
+class ConfigurationDocument(Strict):
+    """The whole document the configuration loader accepts (YAML or JSON)."""
+
+    programs: list[Program] = Field(default_factory=list)
+    clients: list[Client] = Field(default_factory=list)
+    households: list[HouseholdDoc] = Field(default_factory=list)
+    users: list[UserDoc] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references(self) -> Self:
+        program_ids = {p.programId for p in self.programs}
+        household_ids = {h.householdId: h for h in self.households}
+        for client in self.clients:
+            for pid in client.programIds:
+                if pid not in program_ids:
+                    raise ValueError(f"client {client.clientId}: unknown programId {pid}")
+        seen: set[str] = set()
+        for user in self.users:
+            for account in user.accounts:
+                if account.accountId in seen:
+                    raise ValueError(f"duplicate accountId {account.accountId}")
+                seen.add(account.accountId)
+                if account.programId not in program_ids:
+                    raise ValueError(f"account {account.accountId}: unknown programId {account.programId}")
+                if account.householdId is not None:
+                    household = household_ids.get(account.householdId)
+                    if household is None:
+                        raise ValueError(f"account {account.accountId}: unknown householdId {account.householdId}")
+                    if household.programId != account.programId:
+                        raise ValueError(f"account {account.accountId}: household is in another program")
+        return self

@@ -1,0 +1,1 @@
+"""Use cases. Handlers call exactly one of these; they take stores and the caller explicitly."""

@@ -1,0 +1,61 @@
+"""Batched reads for a batch of queued authorizations: one read each for cards, accounts and
+pools, programs from the container cache; then each record commits its own transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from rewards.models.messages import QueuedAuthorization
+from rewards.observability import logger
+from rewards.services.accounts import AccountContext
+from rewards.services.authorizations import AuthorizationService, Processed
+
+
+@dataclass
+class AuthorizationBatch:
+    service: AuthorizationService
+    contexts: dict[tuple[str, str], AccountContext] = field(default_factory=dict)
+
+    @classmethod
+    def prefetch(cls, service: AuthorizationService, records: Iterable[dict[str, Any]]) -> AuthorizationBatch:
+        batch = cls(service)
+        messages = []
+        for record in records:
+            try:
+                messages.append(QueuedAuthorization.model_validate(json.loads(record.get("body", ""))))
+            except (ValueError, ValidationError):
+                continue  # the record handler reports it as a failure on its own
+        try:
+            batch._load(messages)
+        except Exception:  # prefetch is an optimisation; each record can still load alone
+            logger.exception("batch prefetch failed; records will load one by one")
+            batch.contexts.clear()
+        return batch
+
+    def _load(self, messages: list[QueuedAuthorization]) -> None:
+        store, config = self.service.store, self.service.config
+        identities = {(m.authorization.accountIdType, m.authorization.accountId) for m in messages}
+        card_numbers = {number for kind, number in identities if kind == "BAN"}
+        hashes = {self.service.hash_card(number): number for number in card_numbers}
+        account_by_card = store.account_ids_for_cards(hashes)
+        wanted = {number: account_id for h, account_id in account_by_card.items() for number in [hashes[h]]}
+        ranacs = {number for kind, number in identities if kind == "RANAC"}
+        accounts = store.accounts(set(wanted.values()) | ranacs)
+        pools = store.pools({a.poolId for a in accounts.values()})
+        for kind, number in identities:
+            account = accounts.get(wanted.get(number, "") if kind == "BAN" else number)
+            if account is None or account.poolId not in pools:
+                continue
+            program = config.program(account.programId)
+            if program is not None:
+                self.contexts[(kind, number)] = AccountContext(account, pools[account.poolId], program)
+
+    def process(self, message: QueuedAuthorization) -> Processed:
+        fields = message.authorization
+        context = self.contexts.pop((fields.accountIdType, fields.accountId), None)
+        return self.service.process_message(message, context)

@@ -1,0 +1,1 @@
+"""Command-line tools and local-stack machinery (not deployed)."""

@@ -1,0 +1,52 @@
+"""Create every table, queue and topic that template.yaml declares, on moto (or any endpoint)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tools.samtemplate import Resolver, resources
+
+_TABLE_KEYS = ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "LocalSecondaryIndexes", "BillingMode")
+
+
+def create_tables(dynamodb: Any, resolver: Resolver) -> dict[str, str]:
+    created = {}
+    for logical_id, resource in resources("AWS::DynamoDB::Table").items():
+        props = resolver.resolve(resource["Properties"])
+        name = resolver.physical_name(logical_id)
+        request = {k: props[k] for k in _TABLE_KEYS if k in props}
+        if "StreamSpecification" in props:
+            request["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
+        dynamodb.create_table(TableName=name, **request)
+        ttl = props.get("TimeToLiveSpecification")
+        if ttl:
+            dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+        created[logical_id] = name
+    return created
+
+
+def create_queues(sqs: Any, resolver: Resolver) -> dict[str, str]:
+    """Dead-letter targets first, so redrive policies can point at them."""
+    queues = resources("AWS::SQS::Queue")
+    ordered = sorted(queues, key=lambda lid: "RedrivePolicy" in queues[lid].get("Properties", {}))
+    urls = {}
+    for logical_id in ordered:
+        props = resolver.resolve(queues[logical_id].get("Properties", {}))
+        attributes = {
+            key: str(props[key])
+            for key in ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds", "ReceiveMessageWaitTimeSeconds")
+            if key in props
+        }
+        if "RedrivePolicy" in props:
+            attributes["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
+        name = resolver.physical_name(logical_id)
+        urls[logical_id] = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    return urls
+
+
+def create_topics(sns: Any, resolver: Resolver) -> dict[str, str]:
+    arns = {}
+    for logical_id in resources("AWS::SNS::Topic"):
+        arns[logical_id] = sns.create_topic(Name=resolver.physical_name(logical_id))["TopicArn"]
+    return arns
