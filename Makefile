@@ -64,3 +64,21 @@ build: $(SAM_VENV)/.installed ## sam build (needs python3.13 on PATH)
 
 clean: ## remove environments and build output
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .mypy_cache .ruff_cache
+
+# ---------------------------------------------------------------- local stack (tools/local, docs/local.md)
+.PHONY: run openapi
+RUN_ARGS ?=
+
+run: $(VENV)/.installed ## the whole service on 127.0.0.1 (moto, gateway :3000, pollers); RUN_ARGS="--port 3001"
+	$(PY) -m tools.local $(RUN_ARGS)
+
+openapi: $(VENV)/.installed ## regenerate docs/openapi.yaml and env.local.json from the code and template.yaml
+	$(PY) -m tools.local.openapi
+	$(PY) -m tools.local.samlocal
+
+e2e: $(VENV)/.installed ## end-to-end tests over real HTTP against a local stack they start themselves
+	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
+
+.PHONY: bench
+bench: $(VENV)/.installed ## benchmarks: engine decisions/s, DynamoDB calls per authorization, cold start ratios (BENCH_ARGS=--runs 9)
+	$(PY) -m bench.run $(BENCH_ARGS)

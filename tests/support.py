@@ -6,6 +6,7 @@ import importlib.util
 import json
 import os
 import secrets
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -47,6 +48,7 @@ def handler_module(logical_id: str) -> ModuleType:
         spec = importlib.util.spec_from_file_location(f"function_{logical_id}", path)
         assert spec and spec.loader
         module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # pydantic resolves a model's annotations through sys.modules
         spec.loader.exec_module(module)
         _modules[logical_id] = module
     return _modules[logical_id]

@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from rewards.adapters.config_store import ConfigStore
+from rewards.adapters.config_store import ConfigStore, ConsumerKeyTaken
 from rewards.adapters.dynamo import Table, TransactionRefused, to_attr
 from rewards.adapters.ledger import account_key, bcn_key, card_key, pool_key, preferences_to_item
 from rewards.cardnumbers import card_hash, last_four
@@ -39,13 +39,25 @@ def parse_document(text: str) -> ConfigurationDocument:
     except yaml.YAMLError as error:
         raise InvalidDocument(f"not valid YAML/JSON: {error}") from error
     try:
-        return ConfigurationDocument.model_validate(raw or {})
+        document = ConfigurationDocument.model_validate(raw or {})
     except ValidationError as error:
         lines = []
         for problem in error.errors():
             where = ".".join(str(part) for part in problem["loc"]) or "(document)"
             lines.append(f"{where}: {problem['msg']}")
         raise InvalidDocument("invalid configuration:\n  " + "\n  ".join(lines)) from error
+    _unique_consumer_keys(document)
+    return document
+
+
+def _unique_consumer_keys(document: ConfigurationDocument) -> None:
+    """A consumer key identifies one client: the lookup item ``CONSUMERKEY#{key}`` names it."""
+    seen: set[str] = set()
+    for client in document.clients:
+        for registered in client.consumerKeys:
+            if registered.consumerKey in seen:
+                raise InvalidDocument(f"consumer key {registered.consumerKey} is listed more than once")
+            seen.add(registered.consumerKey)
 
 
 class ConfigurationLoader:
@@ -171,7 +183,11 @@ def main(argv: list[str] | None = None) -> int:
     dynamodb = session.client("dynamodb", endpoint_url=args.endpoint_url)
     ssm = session.client("ssm", endpoint_url=args.endpoint_url)
     secret = ssm.get_parameter(Name=args.pan_key_param, WithDecryption=True)["Parameter"]["Value"].encode()
-    counts = ConfigurationLoader(Table(dynamodb, ledger_name), Table(dynamodb, config_name), secret).load(document)
+    try:
+        counts = ConfigurationLoader(Table(dynamodb, ledger_name), Table(dynamodb, config_name), secret).load(document)
+    except ConsumerKeyTaken as error:
+        print(f"{args.document}: {error}", file=sys.stderr)
+        return 2
     print(json.dumps(counts))
     return 0
 

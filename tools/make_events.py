@@ -15,7 +15,7 @@ EVENTS = Path(__file__).resolve().parent.parent / "events"
 CLIENT = {"clientId": "demo-issuer", "programIds": "PWRDEMO", "role": "ISSUER"}
 
 PURCHASE = {
-    "accountId": "5555444433332222",
+    "accountId": "5555555555554444",
     "accountIdType": "BAN",
     "processingCode": "PURCHASE",
     "cardholderBillingAmount": "100.00",
@@ -31,6 +31,188 @@ PURCHASE = {
     "issuerCountryCode": "USA",
     "responseCode": "00",
 }
+
+
+MERCHANT = {"clientId": "demo-merchant", "programIds": "PWRDEMO,DRTRAVEL", "role": "MERCHANT"}
+
+# Digital Redemptions: the sample requests of seed 003, kept as JSON text exactly as written.
+SEED_REDEMPTIONS = {
+    "cashback": """{
+  "items": [
+    {
+      "description": "cashback for your points",
+      "cashbackAmount": 11.00,
+      "pointsRedeemed": 366.66,
+      "redemptionMatrixItemId": "41275"
+    }
+  ],
+  "processedBy": "MRS_WS",
+  "redemptionType": "CASHBACK",
+  "userId": "220094110178641288073796026652",
+  "userIdType": "RANAC",
+  "cashbackAccountId": "220094110178641288073796026652"
+}""",
+    "merchandise": """{
+  "items": [
+    {
+      "paymentOption": "POINTS_ONLY",
+      "pointsRedeemed": 1,
+      "redemptionMatrixItemId": "59897",
+      "redemptionItemId": "65973",
+      "cashEquivalent": "1",
+      "description":"Test Merchandise 2"
+    }
+  ],
+  "processedBy": "MRSWSRED",
+  "redemptionType": "MERCHANDISE",
+  "sourceCode": "PP",
+  "userId": "194029175821411820021023467619",
+  "userIdType": "RANAC"
+}""",
+    "external": """{
+  "items": [
+    {
+      "description": "Merchandise",
+      "paymentOption": "POINTS_ONLY",
+      "pointsRedeemed": 3,
+      "redemptionMatrixItemId": "41275",
+      "quantity": 1,
+      "additionalDetails": {
+        "sourceItemId": "testItemId1",
+        "merchantPartnerId": "partner1",
+        "merchantId": "Merchant1",
+        "itemSkuCode": "2345",
+        "redemptionCategory": "Gift Cards",
+        "redemptionSubCategory": "Restaurant",
+        "promotionId": "promo1"
+      }
+    }
+  ],
+  "processedBy": "MRSWSRED",
+  "redemptionType": "MERCHANDISE",
+  "userId": "220094110178641288073796026652",
+  "userIdType": "RANAC"
+}""",
+    "travel": """{
+  "userId": "781083548024764388823967569513",
+  "userIdType": "RANAC",
+  "redemptionType": "TRAVEL",
+  "totalCashValue": 18,
+  "currencyCode": "AUD",
+  "pointsRedeemed": 12,
+  "externalId": "1429038073",
+  "processedBy": "MRSWSRED",
+  "items": [
+    {
+      "pointsRedeemed": 1,
+      "redemptionItemId": "50243",
+      "cashEquivalent": "1",
+      "paymentOption": "POINTS_ONLY",
+      "quantity": 1
+    }
+  ]
+}""",
+    "points-only": """{
+  "items": [
+    {
+      "description": "exp_void",
+      "paymentOption": "POINTS_ONLY",
+      "quantity": 2,
+      "pointsRedeemed": 3,
+      "redemptionMatrixItemId": "41275"
+    }
+  ],
+  "processedBy": "E114182",
+  "redemptionType": "MERCHANDISE",
+  "userId": "220094110178641288073796026652",
+  "userIdType": "RANAC"
+}""",
+    "cash-only": """{
+  "items": [
+    {
+      "description": "Merchandise",
+      "cashEquivalent": "10",
+      "paymentOption": "POINTS_ONLY",
+      "quantity": 2,
+      "redemptionItemId": "19068"
+    }
+  ],
+  "processedBy": "MRSWSRED",
+  "redemptionType": "MERCHANDISE",
+  "userId": "220094110178641288073796026652",
+  "userIdType": "RANAC"
+}""",
+    "points-and-cash": """{
+  "items": [
+    {
+      "paymentOption": "POINTS_ONLY",
+      "pointsRedeemed": 1,
+      "redemptionItemId": "65973",
+      "cashEquivalent": "1",
+      "description":"Merchandise",
+      "quantity": 2
+    }
+  ],
+  "processedBy": "MRSWSRED",
+  "redemptionType": "MERCHANDISE",
+  "sourceCode": "PP",
+  "userId": "194029175821411820021023467619",
+  "userIdType": "RANAC"
+}""",
+}
+
+
+def redemption_events() -> dict[str, dict[str, Any]]:
+    seeds = {
+        f"apigw-post-redemption-{name}": http_event("POST", "/redemptions", body=text, authorizer=MERCHANT)
+        for name, text in SEED_REDEMPTIONS.items()
+    }
+    statement_credit = {
+        "redemptionType": "STATEMENT_CREDIT",
+        "userId": "RANACCAROL0001",
+        "userIdType": "RANAC",
+        "paymentAuthId": "1234567890",
+        "externalId": "EXTRED0001",
+        "pointsRedeemed": 1075,
+        "cashBackAmount": 10.75,
+        "reasonCode": "60",
+        "description": "PWR rebate",
+    }
+    return {
+        **seeds,
+        "apigw-post-redemption-statement-credit": http_event(
+            "POST", "/redemptions", body=statement_credit, authorizer=CLIENT
+        ),
+        "apigw-post-redemption-credit": http_event(
+            "POST",
+            "/redemptions/1234567890/credits",
+            route_key="POST /redemptions/{id}/credits",
+            path_parameters={"id": "1234567890"},
+            body={"pointsCredited": 100, "description": "Item returned"},
+            headers={"Idempotency-Key": "return-0001"},
+            authorizer=MERCHANT,
+        ),
+        "apigw-get-redemptions": http_event(
+            "GET",
+            "/redemptions",
+            query={"user_id": "RANACALICE0001", "from_date": "2026-01-01", "to_date": "2026-12-31", "limit": "10"},
+            authorizer=MERCHANT,
+        ),
+        "apigw-get-redeemer-dr": http_event(
+            "GET",
+            "/redeemers/RANACALICE0001",
+            route_key="GET /redeemers/{id}",
+            path_parameters={"id": "RANACALICE0001"},
+            query={"redemption_type": "DR", "user_id_type": "RANAC", "redemption_item_id": "19068"},
+            authorizer=MERCHANT,
+        ),
+        "apigw-search-redeemer-dr": http_event(
+            "POST",
+            "/redeemers/search",
+            body={"userId": "5555555555554444", "userIdType": "BAN", "redemptionType": "DR"},
+            authorizer=MERCHANT,
+        ),
+    }
 
 
 def _fix_ids(event: dict[str, Any], name: str) -> dict[str, Any]:
@@ -115,11 +297,12 @@ def events() -> dict[str, dict[str, Any]]:
         "apigw-search-redeemer": http_event(
             "POST",
             "/redeemers/search",
-            body={"userId": "5555444433332222", "userIdType": "BAN", "redemptionType": "PWR"},
+            body={"userId": "5555555555554444", "userIdType": "BAN", "redemptionType": "PWR"},
             authorizer=CLIENT,
         ),
         "sqs-network-authorization": sqs_event([json.dumps(network)]),
         "sqs-batch-with-poison": sqs_event([json.dumps(network), "{not json", json.dumps(second)]),
+        **redemption_events(),
     }
 
 

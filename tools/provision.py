@@ -1,4 +1,4 @@
-"""Create every table, queue and topic that template.yaml declares, on moto (or any endpoint)."""
+"""Create every table, queue, topic and SES identity/template that template.yaml declares, on moto (or any endpoint)."""
 
 from __future__ import annotations
 
@@ -50,3 +50,27 @@ def create_topics(sns: Any, resolver: Resolver) -> dict[str, str]:
     for logical_id in resources("AWS::SNS::Topic"):
         arns[logical_id] = sns.create_topic(Name=resolver.physical_name(logical_id))["TopicArn"]
     return arns
+
+
+def create_email_identities(ses: Any, resolver: Resolver) -> list[str]:
+    """Verify every AWS::SES::EmailIdentity (an address or a whole domain); moto verifies at once."""
+    identities = []
+    for resource in resources("AWS::SES::EmailIdentity").values():
+        identity = str(resolver.resolve(resource["Properties"]["EmailIdentity"]))
+        if "@" in identity:
+            ses.verify_email_identity(EmailAddress=identity)
+        else:
+            ses.verify_domain_identity(Domain=identity)
+        identities.append(identity)
+    return identities
+
+
+def create_email_templates(ses: Any, resolver: Resolver) -> list[str]:
+    """Every AWS::SES::Template, through the SES v1 API (moto does not implement SESv2 templates)."""
+    names = []
+    for logical_id, resource in resources("AWS::SES::Template").items():
+        template = dict(resolver.resolve(resource["Properties"]["Template"]))
+        template.setdefault("TemplateName", resolver.physical_name(logical_id))
+        ses.create_template(Template=template)
+        names.append(template["TemplateName"])
+    return names

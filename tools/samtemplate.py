@@ -218,6 +218,19 @@ def sqs_consumers() -> list[tuple[str, str, dict[str, Any]]]:
     return found
 
 
+def stream_consumers() -> list[tuple[str, str, dict[str, Any]]]:
+    """(function logical id, table logical id, event properties) for every DynamoDB stream event source."""
+    found = []
+    for logical_id, resource in resources("AWS::Serverless::Function").items():
+        for event in resource["Properties"].get("Events", {}).values():
+            if event["Type"] == "DynamoDB":
+                stream = event["Properties"]["Stream"]
+                value = stream.value if isinstance(stream, _Tag) else stream
+                table_id = (value[0] if isinstance(value, list) else str(value)).split(".")[0]
+                found.append((logical_id, table_id, event["Properties"]))
+    return found
+
+
 def handler_path(logical_id: str) -> tuple[Path, str]:
     """(code directory, handler function name) of a function."""
     props = resources()[logical_id]["Properties"]

@@ -18,13 +18,28 @@ def get_redeemer(
     id: Annotated[str, Path(min_length=1, max_length=30)],
     redemption_type: Literal["PWR", "DR"],
     user_id_type: Annotated[Literal["RANAC"], Query()] = "RANAC",
+    redemption_item_id: Annotated[str | None, Query(min_length=1, max_length=20)] = None,
 ) -> RedeemerProfile:
-    return runtime.profile_service().profile(current_caller(app), id, user_id_type)
+    return runtime.profile_service().profile(
+        current_caller(app),
+        id,
+        user_id_type,
+        field="id",
+        redemption_type=redemption_type,
+        redemption_item_id=redemption_item_id,
+        item_field="redemption_item_id",
+    )
 
 
 @app.post("/redeemers/search")
 def search_redeemer(request: SearchProfileRequest) -> RedeemerProfile:
-    return runtime.profile_service().profile(current_caller(app), request.userId, request.userIdType)
+    return runtime.profile_service().profile(
+        current_caller(app),
+        request.userId,
+        request.userIdType,
+        redemption_type=request.redemptionType,
+        redemption_item_id=request.redemptionItemId,
+    )
 
 
 lambda_handler = lambda_entry(app)

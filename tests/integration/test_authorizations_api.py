@@ -39,7 +39,7 @@ def test_queued_authorization_returns_only_a_message_and_lands_on_the_queue(demo
     queued = json.loads(message["Body"])
     assert queued["origin"] == "CLIENT" and queued["clientId"] == "demo-issuer"
     assert queued["authorization"]["accountIdType"] == "RANAC"
-    assert "5555444433332222" not in message["Body"]
+    assert "5555555555554444" not in message["Body"]
 
 
 def test_history_lists_redeemed_authorization(demo):

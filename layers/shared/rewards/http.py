@@ -3,19 +3,25 @@ errors become the Mastercard envelope (400 naming the field, 404, 409, 422, neve
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 
+from rewards.cardnumbers import mask_card_numbers
 from rewards.domain import Caller, ClientRole
-from rewards.errors import ServiceError, Unauthenticated
+from rewards.errors import InvalidField, ServiceError, Unauthenticated
 from rewards.models.errors import ErrorEnvelope, ErrorItem, ErrorList
 from rewards.observability import logger, metrics, tracer
+from rewards.security.digest import body_hash
+from rewards.security.reasons import AuthFailure, description
 
 PWR_SOURCE = "pay-with-rewards-api"
 DR_SOURCE = "digital-redemptions-api"
@@ -30,7 +36,7 @@ def error_body(
     item = ErrorItem(
         Source=source, ReasonCode=reason_code, Description=description, Recoverable=recoverable, Details=details
     )
-    return ErrorEnvelope(Errors=ErrorList(Error=[item])).model_dump_json()
+    return mask_card_numbers(ErrorEnvelope(Errors=ErrorList(Error=[item])).model_dump_json())
 
 
 def error_response(status: int, source: str, reason_code: str, description: str, **kwargs: Any) -> Response[str]:
@@ -51,25 +57,48 @@ def field_name(location: tuple[Any, ...]) -> str:
     return name or "body"
 
 
+def _without_input(error: Mapping[str, Any]) -> str:
+    """The validation message with the submitted value cut out (it may be a card number)."""
+    message = str(error.get("msg") or "invalid value")
+    value = error.get("input")
+    if isinstance(value, (str, int)) and not isinstance(value, bool) and len(str(value)) >= 4:
+        message = message.replace(str(value), "<value>")
+    return message
+
+
 def validation_response(source: str, errors: list[dict[str, Any]]) -> Response[str]:
     items = []
     for error in errors:
         field = field_name(tuple(error.get("loc", ())))
         kind = error.get("type", "")
-        if kind == "json_invalid":
-            reason, text = "INVALID_JSON", "The request body is not valid JSON"
+        if kind == "json_invalid":  # its loc holds the parse position, not a field
+            field, reason, text = "body", "INVALID_JSON", "The request body is not valid JSON"
         elif kind == "missing":
             reason, text = "MISSING_REQUIRED_FIELD", f"{field} is required"
         else:
-            reason, text = "INVALID_FIELD", f"{field}: {error.get('msg', 'invalid value')}"
+            reason, text = "INVALID_FIELD", f"{field}: {_without_input(error)}"
         items.append(ErrorItem(Source=source, ReasonCode=reason, Description=text, Details=field))
-    body = ErrorEnvelope(Errors=ErrorList(Error=items[:10])).model_dump_json()
+    body = mask_card_numbers(ErrorEnvelope(Errors=ErrorList(Error=items[:10])).model_dump_json())
     return Response(status_code=400, content_type="application/json", body=body)
+
+
+def _object_body(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """Every request body is one JSON object: refuse an array (validation would quietly take its first item)."""
+    raw = app.current_event.decoded_body
+    if raw:
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            parsed = {}  # a route with a body already refused invalid JSON; others ignore the body
+        if not isinstance(parsed, dict):
+            raise InvalidField("body", "The request body must be a JSON object")
+    return next_middleware(app)
 
 
 def build_resolver(source: str) -> APIGatewayHttpResolver:
     """An HTTP API (payload v2) resolver with pydantic validation and envelope errors."""
     app = APIGatewayHttpResolver(enable_validation=True)
+    app.use(middlewares=[_object_body])
 
     @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
     def _invalid(error: RequestValidationError) -> Response[str]:
@@ -81,7 +110,7 @@ def build_resolver(source: str) -> APIGatewayHttpResolver:
             logger.warning("request failed", extra={"reason_code": error.reason_code})
         return error_response(
             error.status,
-            source,
+            GATEWAY_SOURCE if isinstance(error, Unauthenticated) else source,
             error.reason_code,
             error.description,
             details=error.details,
@@ -105,11 +134,50 @@ def current_caller(app: APIGatewayHttpResolver) -> Caller:
     context = app.current_event.request_context.authorizer
     values = (context.get_lambda if context else None) or {}
     client_id = values.get("clientId")
-    if not client_id:
-        raise Unauthenticated("The request is not signed by a registered client.")
+    if values.get("denied") or not client_id:
+        raise _refusal(values)
     programs = frozenset(p for p in str(values.get("programIds", "")).split(",") if p)
     role = ClientRole(values.get("role", ClientRole.ISSUER.value))
     return Caller(clientId=str(client_id), programIds=programs, role=role)
+
+
+def _refusal(values: Mapping[str, Any]) -> Unauthenticated:
+    reason = str(values.get("denied") or AuthFailure.MISSING_SIGNATURE)
+    return Unauthenticated(description(reason), reason_code=reason)
+
+
+def _raw_body(event: Mapping[str, Any]) -> bytes:
+    text = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        try:
+            return base64.b64decode(text)
+        except (binascii.Error, ValueError):
+            return b"\0"  # matches no body hash
+    return str(text).encode()
+
+
+def request_refusal(event: Mapping[str, Any]) -> Unauthenticated | None:
+    """Why the request must be answered 401 before any route runs (None when it may proceed).
+
+    The authorizer cannot see the body, so it passes the signed ``oauth_body_hash`` along and the
+    function compares it with the exact body bytes it received.
+    """
+    values = ((event.get("requestContext") or {}).get("authorizer") or {}).get("lambda") or {}
+    if values.get("denied") or not values.get("clientId"):
+        return _refusal(values)
+    signed_hash = values.get("bodyHash")
+    if signed_hash is not None and signed_hash != body_hash(_raw_body(event)):
+        return _refusal({"denied": AuthFailure.BODY_HASH_MISMATCH})
+    return None
+
+
+def refusal_response(error: Unauthenticated) -> dict[str, Any]:
+    return {
+        "statusCode": error.status,
+        "headers": {"Content-Type": "application/json"},
+        "body": error_body(GATEWAY_SOURCE, error.reason_code, error.description),
+        "isBase64Encoded": False,
+    }
 
 
 def json_body(model: Any) -> Any:
@@ -126,6 +194,10 @@ def lambda_entry(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Any],
     @metrics.log_metrics
     @tracer.capture_lambda_handler
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        refusal = request_refusal(event)
+        if refusal is not None:
+            logger.info("request refused", extra={"reason_code": refusal.reason_code})
+            return refusal_response(refusal)
         return app.resolve(event, context)
 
     return handler

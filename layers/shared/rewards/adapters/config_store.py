@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 
-from rewards.adapters.dynamo import Table
+from rewards.adapters.dynamo import Table, TransactionRefused, key, to_attr
 from rewards.models.config import Client, Program
 
 
@@ -16,6 +17,7 @@ class ConfigStore:
         self.clock = clock
         self._programs: dict[str, tuple[float, Program | None]] = {}
         self._clients: dict[str, tuple[float, Client | None]] = {}
+        self._consumer_keys: dict[str, tuple[float, str | None]] = {}
 
     def program(self, program_id: str) -> Program | None:
         cached = self._programs.get(program_id)
@@ -39,6 +41,59 @@ class ConfigStore:
         self.table.put({"pk": f"PROGRAM#{program.programId}", "sk": "PROGRAM", "document": program.model_dump_json()})
         self._programs.pop(program.programId, None)
 
+    def client_for_consumer_key(self, consumer_key: str) -> Client | None:
+        """The client a request-signing key is registered to (the key itself may be inactive)."""
+        cached = self._consumer_keys.get(consumer_key)
+        if cached and self.clock() - cached[0] < self.ttl:
+            client_id = cached[1]
+        else:
+            item = self.table.get(*consumer_key_key(consumer_key), consistent=False)
+            client_id = str(item["clientId"]) if item else None
+            self._consumer_keys[consumer_key] = (self.clock(), client_id)
+        return self.client(client_id) if client_id else None
+
     def save_client(self, client: Client) -> None:
+        """Save the client and its consumer-key lookups; keys it no longer lists stop resolving.
+
+        Raises ConsumerKeyTaken when another client already registered one of its keys.
+        """
+        previous = self.table.get(f"CLIENT#{client.clientId}", "CLIENT")
+        old_keys = (
+            {k.consumerKey for k in Client.model_validate_json(previous["document"]).consumerKeys}
+            if previous
+            else set()
+        )
+        new_keys = {k.consumerKey for k in client.consumerKeys}
+        for consumer_key in sorted(new_keys):
+            pk, sk = consumer_key_key(consumer_key)
+            try:
+                self.table.put(
+                    {"pk": pk, "sk": sk, "clientId": client.clientId},
+                    condition="attribute_not_exists(pk) OR clientId = :client",
+                    ExpressionAttributeValues={":client": to_attr(client.clientId)},
+                )
+            except TransactionRefused:
+                raise ConsumerKeyTaken(f"consumer key {consumer_key} is registered to another client") from None
         self.table.put({"pk": f"CLIENT#{client.clientId}", "sk": "CLIENT", "document": client.model_dump_json()})
+        for consumer_key in sorted(old_keys - new_keys):
+            self._forget_consumer_key(consumer_key, client.clientId)
         self._clients.pop(client.clientId, None)
+
+    def _forget_consumer_key(self, consumer_key: str, client_id: str) -> None:
+        gone = self.table.client.exceptions.ConditionalCheckFailedException  # the key moved to another client
+        with contextlib.suppress(gone):
+            self.table.client.delete_item(
+                TableName=self.table.name,
+                Key=key(*consumer_key_key(consumer_key)),
+                ConditionExpression="clientId = :client",
+                ExpressionAttributeValues={":client": to_attr(client_id)},
+            )
+        self._consumer_keys.pop(consumer_key, None)
+
+
+class ConsumerKeyTaken(ValueError):
+    """A consumer key can identify one client only."""
+
+
+def consumer_key_key(consumer_key: str) -> tuple[str, str]:
+    return f"CONSUMERKEY#{consumer_key}", "CONSUMERKEY"

@@ -8,7 +8,8 @@ from decimal import Decimal
 from typing import Any, cast
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 from rewards.errors import Unavailable
 
@@ -19,6 +20,9 @@ Item = dict[str, Any]
 Key = tuple[str, str]
 
 BATCH_GET_LIMIT = 100
+# Timeouts and lost connections once botocore's own retries are spent (ReadTimeoutError,
+# ConnectTimeoutError, EndpointConnectionError, ConnectionClosedError, ...).
+TRANSPORT_ERRORS = (BotocoreConnectionError, HTTPClientError)
 RETRYABLE_CANCELLATIONS = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
 
 
@@ -54,8 +58,16 @@ class TransactionRefused(Exception):
         self.roles = roles
 
 
-class TransientConflict(Exception):
-    """DynamoDB cancelled the transaction for a retryable reason (conflict or throttling)."""
+class TransientConflict(Unavailable):
+    """A retryable failure: conflict, throttling, timeout or lost connection (503 if it persists).
+
+    After a timeout the change may or may not have been committed; callers retry with the same
+    business key, so the retry either commits or replays the first result.
+    """
+
+    def __init__(self, cause: str) -> None:
+        super().__init__("The ledger is busy; retry the request.", details=cause)
+        self.cause = cause
 
 
 class Table:
@@ -123,6 +135,8 @@ class Table:
         """All or nothing. A failed condition raises TransactionRefused with the roles that failed."""
         try:
             self.client.transact_write_items(TransactItems=[op.action for op in ops])
+        except TRANSPORT_ERRORS as error:
+            raise TransientConflict(type(error).__name__) from error
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code")
             if code != "TransactionCanceledException":
@@ -180,6 +194,8 @@ class Table:
     def _call(method: Any, **kwargs: Any) -> Any:
         try:
             return method(**kwargs)
+        except TRANSPORT_ERRORS as error:
+            raise TransientConflict(type(error).__name__) from error
         except ClientError as error:
             raise _translate(error) from error
 

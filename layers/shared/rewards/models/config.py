@@ -137,6 +137,54 @@ class EmailSwitches(Strict):
     belowProgramThreshold: bool = True
 
 
+class RewardItemType(StrEnum):
+    CASHBACK = "CASHBACK"
+    MERCHANDISE = "MERCHANDISE"
+    TRAVEL = "TRAVEL"  # a travel component item
+    EXTERNAL = "EXTERNAL"  # the generic item for externally hosted catalogs (cost-per-point model)
+
+
+ItemId = Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+class RewardItem(Strict):
+    type: RewardItemType
+    description: str = Field(min_length=1, max_length=160)
+    costPerPoint: PositiveRate  # cash value of one point for this item
+    currencyCode: Currency | None = None  # defaults to the program currency
+
+
+class MatrixItem(RewardItem):
+    redemptionMatrixItemId: ItemId
+
+
+class RedemptionItem(RewardItem):
+    redemptionItemId: ItemId
+
+
+class RewardCatalog(Strict):
+    """Digital Redemptions reward matrix (``redemptionMatrixItemId``) and redemption items (``redemptionItemId``)."""
+
+    matrixItems: list[MatrixItem] = Field(default_factory=list)
+    redemptionItems: list[RedemptionItem] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Self:
+        for name, ids in (
+            ("redemptionMatrixItemId", [i.redemptionMatrixItemId for i in self.matrixItems]),
+            ("redemptionItemId", [i.redemptionItemId for i in self.redemptionItems]),
+        ):
+            if len(ids) != len(set(ids)):
+                raise ValueError(f"duplicate {name} in the catalog")
+        return self
+
+    def matrix_item(self, item_id: str) -> MatrixItem | None:
+        return next((i for i in self.matrixItems if i.redemptionMatrixItemId == item_id), None)
+
+    def redemption_item(self, item_id: str) -> RedemptionItem | None:
+        return next((i for i in self.redemptionItems if i.redemptionItemId == item_id), None)
+
+
 class Program(Strict):
     programId: ProgramId
     programName: str = Field(min_length=1, max_length=100)
@@ -153,6 +201,7 @@ class Program(Strict):
     partialRedemption: PartialRedemption = PartialRedemption()
     reprocessableReasonCodes: list[str] = Field(default_factory=lambda: ["59", "72"])
     emails: EmailSwitches = EmailSwitches()
+    catalog: RewardCatalog = RewardCatalog()
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -181,6 +230,22 @@ class ConsumerKey(Strict):
     active: bool = True
 
 
+class Webhook(Strict):
+    """Auth Notifier: where a client receives processed authorizations, and the SSM SecureString
+    (under the stack's webhook secret prefix) holding the HMAC key that signs them."""
+
+    url: str = Field(max_length=500, pattern=r"^https?://[^\s/?#]+[^\s]*$")
+    secretParameterName: str = Field(min_length=2, max_length=200, pattern=r"^/[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")
+    enabled: bool = True
+
+    @model_validator(mode="after")
+    def _https_outside_this_machine(self) -> Self:
+        host = self.url.split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)[0].lower()
+        if self.url.startswith("http://") and host not in ("127.0.0.1", "localhost"):
+            raise ValueError("webhook url must use https (http only for 127.0.0.1 or localhost)")
+        return self
+
+
 class Client(Strict):
     clientId: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")
     name: str = Field(min_length=1, max_length=100)
@@ -188,12 +253,13 @@ class Client(Strict):
     active: bool = True
     programIds: list[ProgramId] = Field(min_length=1)
     consumerKeys: list[ConsumerKey] = Field(default_factory=list, max_length=2)
+    webhook: Webhook | None = None
 
 
 class PreferencesDoc(Strict):
     redemptionFrequency: RedemptionFrequency = RedemptionFrequency.OFF
     minAccountPurchaseThreshold: Money | None = None
-    fixedAccountRedemptionAmount: Money | None = None
+    fixedAccountRedemptionAmount: Annotated[Money, Field(gt=0)] | None = None  # as the PUT API: a $0 credit is none
     receiveEmailSw: bool = False
     receiveSMSSw: bool = False
     emailAddress: str | None = Field(default=None, max_length=120)
@@ -250,6 +316,9 @@ class ConfigurationDocument(Strict):
             for pid in client.programIds:
                 if pid not in program_ids:
                     raise ValueError(f"client {client.clientId}: unknown programId {pid}")
+        for household in self.households:
+            if household.programId not in program_ids:
+                raise ValueError(f"household {household.householdId}: unknown programId {household.programId}")
         seen: set[str] = set()
         for user in self.users:
             for account in user.accounts:
@@ -259,9 +328,9 @@ class ConfigurationDocument(Strict):
                 if account.programId not in program_ids:
                     raise ValueError(f"account {account.accountId}: unknown programId {account.programId}")
                 if account.householdId is not None:
-                    household = household_ids.get(account.householdId)
-                    if household is None:
+                    account_household = household_ids.get(account.householdId)
+                    if account_household is None:
                         raise ValueError(f"account {account.accountId}: unknown householdId {account.householdId}")
-                    if household.programId != account.programId:
+                    if account_household.programId != account.programId:
                         raise ValueError(f"account {account.accountId}: household is in another program")
         return self

@@ -182,13 +182,13 @@ class Preferences(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    redemptionFrequency: RedemptionFrequency | None = None
-    minAccountPurchaseThreshold: Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)] | None = None
-    fixedAccountRedemptionAmount: Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)] | None = None
-    receiveEmailSw: bool | None = None
-    receiveSMSSw: bool | None = None
-    emailAddress: Annotated[str, Field(max_length=120, pattern=EMAIL_PATTERN)] | None = None
-    smsNumber: Annotated[str, Field(max_length=25, pattern=SMS_PATTERN)] | None = None
+    redemptionFrequency: RedemptionFrequency | None = absent()
+    minAccountPurchaseThreshold: Annotated[JsonNumber, Field(ge=0, max_digits=12, decimal_places=2)] | None = absent()
+    fixedAccountRedemptionAmount: Annotated[JsonNumber, Field(gt=0, max_digits=12, decimal_places=2)] | None = absent()
+    receiveEmailSw: bool | None = absent()
+    receiveSMSSw: bool | None = absent()
+    emailAddress: Annotated[str, Field(max_length=120, pattern=EMAIL_PATTERN)] | None = absent()
+    smsNumber: Annotated[str, Field(max_length=25, pattern=SMS_PATTERN)] | None = absent()
 
 
 class SetPreferencesRequest(Request):
@@ -211,6 +211,7 @@ class SearchProfileRequest(Request):
     userId: str = Field(min_length=1, max_length=30)
     userIdType: Literal["BAN", "BCN", "RANAC"]
     redemptionType: Literal["PWR", "DR"] = "PWR"
+    redemptionItemId: str | None = Field(default=None, min_length=1, max_length=20)  # DR: item conversion
 
 
 class AccountInfo(Response):
@@ -253,10 +254,29 @@ class ConversionFactor(Response):
     conversionRuleTiers: list[ConversionRuleTier]
 
 
+class ItemConversion(Response):
+    """Digital Redemptions: what the household balance is worth in one reward item."""
+
+    redemptionItemId: str
+    description: str
+    costPerPoint: JsonNumber
+    pointsPerUnit: JsonNumber
+    currencyCode: str
+    cashEquivalent: JsonNumber
+
+
 class RedeemerProfile(Response):
     userId: str
     userIdType: str
     accountInfo: AccountInfo
     householdInfo: HouseholdInfo
     conversionFactors: list[ConversionFactor] = Field(default_factory=list)
-    preferences: Preferences
+    preferences: Preferences | None = absent()
+    # Digital Redemptions (redemption_type=DR, or a merchant caller) only:
+    pointsName: str | None = absent()
+    programName: str | None = absent()
+    cashEquivalent: JsonNumber | None = absent()
+    currencyCode: str | None = absent()
+    roundingMethod: str | None = absent()
+    wholePointsOnly: bool | None = absent()
+    redemptionItem: ItemConversion | None = absent()

@@ -58,6 +58,8 @@ def decide(
     base = Decision(
         reason=ReasonCode.ELIGIBLE, detail=Detail.PWR_OFF, conversion=conversion, totalPointsRequired=required
     )
+    if required <= 0:  # rounds to no whole point: a credit must cost points
+        return _with(base, ReasonCode.PROGRAM_RULE_NOT_MET, Detail.NO_AMOUNT)
 
     if not post_purchase:
         if prefs.redemptionFrequency is RedemptionFrequency.OFF:
@@ -87,12 +89,12 @@ def decide(
     if not partial.enabled:
         return _with(base, ReasonCode.INSUFFICIENT_POINTS, Detail.INSUFFICIENT_POINTS)
 
-    cash = min(floor_to_increment(balance_cash, partial.cashIncrement), target_cash)
+    cash = floor_to_increment(min(balance_cash, target_cash), partial.cashIncrement)  # a step, up to the amount
     points = points_for_cash(cash, conversion.costPerPoint, program.roundingMethod)
     while cash > 0 and points > pool_balance:  # rounding up can overshoot a fractional balance
         cash -= partial.cashIncrement
         points = points_for_cash(cash, conversion.costPerPoint, program.roundingMethod)
-    if cash <= 0:
+    if cash <= 0 or points <= 0:
         return _with(base, ReasonCode.INSUFFICIENT_POINTS, Detail.INSUFFICIENT_POINTS)
     return Decision(
         reason=ReasonCode.REDEEMED,

@@ -21,16 +21,23 @@ class AccountContext:
     program: Program
 
 
-def unknown_account() -> NotFound:
-    return NotFound("No redeemer matches the given identifier.", reason_code="REDEEMER_NOT_FOUND")
+def unknown_account(field: str | None = None) -> NotFound:
+    return NotFound("No redeemer matches the given identifier.", reason_code="REDEEMER_NOT_FOUND", details=field)
 
 
 def find_account(
-    store: LedgerStore, hash_card: CardHasher, caller: Caller | None, account_id: str, id_type: str
+    store: LedgerStore,
+    hash_card: CardHasher,
+    caller: Caller | None,
+    account_id: str,
+    id_type: str,
+    *,
+    field: str | None = None,
 ) -> Account:
     """Resolve a BAN, BCN or RANAC to an account the caller may see, else 404 (no existence leak).
 
     ``caller`` is None only for the card network's own feed, which reaches every program.
+    ``field`` names the request field that carried the identifier (the 404's Details).
     """
     account: Account | None = None
     if id_type == "RANAC":
@@ -45,7 +52,7 @@ def find_account(
                 account = candidate
                 break
     if account is None or (caller is not None and not caller.may_access(account.programId)):
-        raise unknown_account()
+        raise unknown_account(field)
     return account
 
 

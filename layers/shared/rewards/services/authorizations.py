@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from rewards.adapters.config_store import ConfigStore
-from rewards.adapters.dynamo import Item, TransactionRefused, TransientConflict
+from rewards.adapters.dynamo import TransactionRefused, TransientConflict
 from rewards.adapters.ledger import LedgerMovement, LedgerStore, OutboxEvent, authorization_key, iso
 from rewards.domain import Account, Caller, RedemptionFrequency
 from rewards.errors import BusinessRefusal, Conflict, InvalidField, NotFound, Unavailable
@@ -18,6 +19,7 @@ from rewards.models.config import Program
 from rewards.models.messages import QueuedAuthorization
 from rewards.models.pwr import Authorization, AuthorizationFields, AuthorizationPostResponse, AuthorizationRequest
 from rewards.money import plain
+from rewards.observability import logger
 from rewards.rules.conversion import Purchase
 from rewards.rules.pipeline import Decision, decide
 from rewards.rules.reasons import FILTER_CATEGORIES, ReasonCode
@@ -103,6 +105,18 @@ def authorization_record(
     )
 
 
+CARD_NUMBER_FIELDS = frozenset({"primaryAccountNumber", "accountNumber"})
+
+
+def stored_fields(fields: AuthorizationFields, account_id: str) -> dict[str, Any]:
+    """The ISO 8583 data kept with a processed authorization (reprocess re-reads it as
+    AuthorizationFields): keyed by RANAC, without card numbers or request-only fields."""
+    kept = set(AuthorizationFields.model_fields) - CARD_NUMBER_FIELDS
+    data = fields.model_dump(mode="json", exclude_none=True, include=kept)
+    data.update(accountId=account_id, accountIdType="RANAC")
+    return data
+
+
 def _outcome(decision: Decision) -> dict[str, Any]:
     conversion = decision.conversion
     return {
@@ -134,7 +148,9 @@ class AuthorizationService:
 
     # -- processing --------------------------------------------------------------------
     def resolve(self, caller: Caller | None, fields: AuthorizationFields) -> AccountContext:
-        account = find_account(self.store, self.hash_card, caller, fields.accountId, fields.accountIdType)
+        account = find_account(
+            self.store, self.hash_card, caller, fields.accountId, fields.accountIdType, field="accountId"
+        )
         return load_context(self.store, self.config, account)
 
     def process_request(self, caller: Caller, request: AuthorizationRequest) -> Processed:
@@ -145,9 +161,22 @@ class AuthorizationService:
     def process_message(self, message: QueuedAuthorization, context: AccountContext | None = None) -> Processed:
         """A queued authorization (network copy, or a client's queueTransaction=Y)."""
         fields = message.authorization
-        if context is None:
-            context = self.resolve(None, fields)
-        return self.process(fields, message.externalId, Origin(message.origin, message.clientId), context)
+        try:
+            if context is None:
+                context = self.resolve(None, fields)
+            return self.process(fields, message.externalId, Origin(message.origin, message.clientId), context)
+        except Exception as error:  # the record returns to the queue, then to the dead-letter queue
+            logger.warning(
+                "queued authorization not processed",
+                extra={
+                    "external_id": message.externalId,
+                    "origin": message.origin,
+                    "client_id": message.clientId,
+                    "reason": type(error).__name__,
+                    "reason_detail": str(error)[:300],
+                },
+            )
+            raise
 
     def process(
         self, fields: AuthorizationFields, external_id: str, origin: Origin, context: AccountContext
@@ -168,7 +197,8 @@ class AuthorizationService:
                 continue  # "record": the random id was taken; draw another
             except TransientConflict:
                 self.sleep(0.02 * 2**attempt)
-                context = load_context(self.store, self.config, self._reload(account.accountId))
+                with contextlib.suppress(TransientConflict):  # the conditions guard a stale context
+                    context = load_context(self.store, self.config, self._reload(account.accountId))
                 continue
             return Processed(record, program.programId, program.authRewardsServiceType)
         raise Unavailable("The authorization could not be committed; retry the request.")
@@ -208,7 +238,7 @@ class AuthorizationService:
                     "detail": decision.detail.value,
                     "processedAt": iso(now),
                     "record": record.model_dump(exclude_none=True),
-                    "fields": fields.model_dump(mode="json", exclude_none=True),
+                    "fields": stored_fields(fields, account.accountId),
                 }
             )
         )
@@ -309,7 +339,7 @@ class AuthorizationService:
         for category in categories or []:
             if category not in FILTER_CATEGORIES:
                 raise InvalidField("pwr_filter_categories", "pwr_filter_categories accepts R, E and I, comma-separated")
-        account = find_account(self.store, self.hash_card, caller, user_id, user_id_type)
+        account = find_account(self.store, self.hash_card, caller, user_id, user_id_type, field="user_id")
         items = self.store.authorization_items_for_account(
             account.accountId, from_date.isoformat(), f"{to_date.isoformat()}T99", MAX_LISTED
         )
@@ -329,13 +359,21 @@ class AuthorizationService:
     # -- post-purchase -----------------------------------------------------------------
     def reprocess(self, caller: Caller, auth_id: str, account_id: str, processed_by: str) -> Authorization:
         """Redeem an earlier eligible authorization now, at most once, whatever the OFF preference says."""
+        reprocess_id = new_authorization_id()
         for attempt in range(MAX_ATTEMPTS):
+            # The caller's programs first: a foreign client learns nothing about ids or accounts.
+            account = find_account(self.store, self.hash_card, caller, account_id, "RANAC", field="accountId")
             item = self.store.authorization_item(auth_id)
             if item is None or item["accountId"] != account_id:
-                raise NotFound("No authorization with this id for this account.", reason_code="AUTHORIZATION_NOT_FOUND")
-            account = find_account(self.store, self.hash_card, caller, account_id, "RANAC")
+                raise NotFound(
+                    "No authorization with this id for this account.",
+                    reason_code="AUTHORIZATION_NOT_FOUND",
+                    details="id",
+                )
             context = load_context(self.store, self.config, account)
             current = Authorization.model_validate(item["record"])
+            if current.reprocessId == reprocess_id:  # an earlier attempt committed, then timed out
+                return current
             self._check_reprocessable(current, context.program)
             fields = AuthorizationFields.model_validate(item["fields"])
             decision = decide(
@@ -348,7 +386,7 @@ class AuthorizationService:
                     details=decision.reason.value,
                 )
             try:
-                return self._commit_reprocess(item, current, fields, decision, context, caller, processed_by)
+                return self._commit_reprocess(current, fields, decision, context, caller, processed_by, reprocess_id)
             except TransactionRefused as refused:
                 if "record" in refused.roles:
                     raise Conflict(
@@ -370,16 +408,15 @@ class AuthorizationService:
 
     def _commit_reprocess(
         self,
-        item: Item,
         current: Authorization,
         fields: AuthorizationFields,
         decision: Decision,
         context: AccountContext,
         caller: Caller,
         processed_by: str,
+        reprocess_id: str,
     ) -> Authorization:
         now = self.clock()
-        reprocess_id = new_authorization_id()
         updated = current.model_copy(
             update={
                 **_outcome(decision),

@@ -8,7 +8,7 @@ from decimal import Decimal
 from rewards.adapters.config_store import ConfigStore
 from rewards.adapters.dynamo import TransactionRefused
 from rewards.adapters.ledger import LedgerStore
-from rewards.domain import Account, Caller, CardholderPreferences
+from rewards.domain import Account, Caller, CardholderPreferences, ClientRole
 from rewards.errors import Conflict, InvalidField
 from rewards.models.config import ConversionRule, OverrideRule, Program
 from rewards.models.pwr import (
@@ -17,12 +17,14 @@ from rewards.models.pwr import (
     ConversionFactor,
     ConversionRuleTier,
     HouseholdInfo,
+    ItemConversion,
     OverrideCategoryDetails,
     Preferences,
     RedeemerProfile,
 )
-from rewards.money import plain
-from rewards.services.accounts import CardHasher, find_account, load_context
+from rewards.money import cash_for_points, plain
+from rewards.rules.redemption_rules import check_eligible
+from rewards.services.accounts import AccountContext, CardHasher, find_account, load_context
 
 _CATEGORY_NAMES = {
     "MERCHANT": "Merchant Group",
@@ -55,7 +57,7 @@ def conversion_factors(program: Program) -> list[ConversionFactor]:
                 ConversionRuleTier(
                     fromAmount=plain(tier.fromAmount),
                     toAmount=plain(upper) if upper is not None else None,
-                    multiplier=plain((Decimal(1) / tier.costPerPoint).normalize()),
+                    multiplier=plain((Decimal(1) / tier.costPerPoint).quantize(Decimal("0.000001")).normalize()),
                     tierNumber=str(number),
                 )
             )
@@ -79,16 +81,82 @@ def conversion_factors(program: Program) -> list[ConversionFactor]:
     return factors
 
 
+def checkout_profile(
+    profile: RedeemerProfile, context: AccountContext, item_id: str | None, item_field: str
+) -> RedeemerProfile:
+    """Digital Redemptions balance at checkout: eligibility first, then the balance's cash value at
+    the program's base cost per point and, for ``item_id``, at that item's cost per point."""
+    check_eligible(context.account)
+    program, balance = context.program, context.pool.balance
+    conversion = None
+    factors: list[ConversionFactor] = []
+    if item_id is not None:
+        item = program.catalog.redemption_item(item_id) or program.catalog.matrix_item(item_id)
+        if item is None:
+            raise InvalidField(
+                item_field, f"{item_field} {item_id} is not in the program's catalog", reason_code="UNKNOWN_ITEM"
+            )
+        currency = item.currencyCode or program.currencyCode
+        per_unit = (Decimal(1) / item.costPerPoint).quantize(Decimal("0.000001")).normalize()  # points per unit
+        conversion = ItemConversion(
+            redemptionItemId=item_id,
+            description=item.description,
+            costPerPoint=item.costPerPoint,
+            pointsPerUnit=per_unit,
+            currencyCode=currency,
+            cashEquivalent=cash_for_points(balance, item.costPerPoint),
+        )
+        tier = ConversionRuleTier(fromAmount="0", multiplier=plain(per_unit), tierNumber="1")
+        factors = [
+            ConversionFactor(
+                authRewardsServiceId="DR",
+                name=item.description,
+                type="BASE",
+                currencyCode=currency,
+                conversionRuleTiers=[tier],
+            )
+        ]
+    return profile.model_copy(
+        update={
+            "conversionFactors": factors,
+            "preferences": None,
+            "pointsName": program.pointsName,
+            "programName": program.programName,
+            "cashEquivalent": cash_for_points(balance, program.baseConversion.tiers[0].costPerPoint),
+            "currencyCode": program.currencyCode,
+            "roundingMethod": program.roundingMethod.value,
+            "wholePointsOnly": program.wholePointsOnly,
+            "redemptionItem": conversion,
+        }
+    )
+
+
 class ProfileService:
     def __init__(self, store: LedgerStore, config: ConfigStore, hash_card: CardHasher) -> None:
         self.store = store
         self.config = config
         self.hash_card = hash_card
 
-    def profile(self, caller: Caller, user_id: str, user_id_type: str) -> RedeemerProfile:
-        account = find_account(self.store, self.hash_card, caller, user_id, user_id_type)
+    def profile(
+        self,
+        caller: Caller,
+        user_id: str,
+        user_id_type: str,
+        *,
+        field: str = "userId",
+        redemption_type: str = "PWR",
+        redemption_item_id: str | None = None,
+        item_field: str = "redemptionItemId",
+    ) -> RedeemerProfile:
+        account = find_account(self.store, self.hash_card, caller, user_id, user_id_type, field=field)
         context = load_context(self.store, self.config, account)
-        program = context.program
+        if redemption_type == "DR" or caller.role is ClientRole.MERCHANT:
+            return checkout_profile(self._profile(context), context, redemption_item_id, item_field)
+        return self._profile(context)
+
+    @staticmethod
+    def _profile(context: AccountContext) -> RedeemerProfile:
+        account, program = context.account, context.program
         filters = program.filters
         return RedeemerProfile(
             userId=account.accountId,
@@ -113,12 +181,12 @@ class ProfileService:
         )
 
     def preferences(self, caller: Caller, account_id: str) -> Preferences:
-        account = find_account(self.store, self.hash_card, caller, account_id, "RANAC")
+        account = find_account(self.store, self.hash_card, caller, account_id, "RANAC", field="id")
         return preferences_view(account.preferences)
 
     def set_preferences(self, caller: Caller, account_id: str, changes: Preferences) -> Preferences:
         """Merge the fields the client sent into the stored preferences (optimistic, versioned)."""
-        account = find_account(self.store, self.hash_card, caller, account_id, "RANAC")
+        account = find_account(self.store, self.hash_card, caller, account_id, "RANAC", field="id")
         program = load_context(self.store, self.config, account).program
         merged = self._merge(account, changes)
         self._validate(merged, program)
@@ -134,6 +202,11 @@ class ProfileService:
     @staticmethod
     def _merge(account: Account, changes: Preferences) -> CardholderPreferences:
         sent = {name: getattr(changes, name) for name in changes.model_fields_set}
+        if "redemptionFrequency" in sent and sent["redemptionFrequency"] is None:
+            raise InvalidField("preferences.redemptionFrequency", "redemptionFrequency must be OFF, SNGL or MULT")
+        for switch in ("receiveEmailSw", "receiveSMSSw"):
+            if switch in sent and sent[switch] is None:
+                sent[switch] = False  # null clears a switch, like it clears an amount or an address
         return replace(account.preferences, **sent)
 
     @staticmethod

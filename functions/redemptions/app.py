@@ -1,0 +1,113 @@
+"""POST /redemptions (CASHBACK, MERCHANDISE, TRAVEL, STATEMENT_CREDIT), GET /redemptions (history)
+and POST /redemptions/{id}/credits (full or partial reversal)."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal, TypeVar
+
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from pydantic import TypeAdapter, ValidationError
+
+from rewards import runtime
+from rewards.adapters.redemptions import RedemptionStore
+from rewards.errors import InvalidField
+from rewards.http import DR_SOURCE, build_resolver, current_caller, lambda_entry
+from rewards.models.dr import (
+    REDEMPTION_REQUEST,
+    CreditRequest,
+    CreditResponse,
+    RedemptionHistory,
+    RedemptionResponse,
+    StatementCredit,
+)
+from rewards.services.redemptions import RedemptionService
+
+app = build_resolver(DR_SOURCE)
+
+IDEMPOTENCY_HEADER = "idempotency-key"
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+_TAG_ERRORS = {"union_tag_invalid", "union_tag_not_found"}
+_DISCRIMINATOR_TAGS = {"CASHBACK", "MERCHANDISE", "TRAVEL", "STATEMENT_CREDIT"}
+
+T = TypeVar("T")
+
+
+def service() -> RedemptionService:
+    return RedemptionService(RedemptionStore(runtime.ledger_store().table), runtime.config_store(), runtime.hash_card)
+
+
+def parse_body(adapter: TypeAdapter[T], *, required: bool = True) -> T | None:
+    """Validate the JSON body (numbers read as Decimal) and report errors by field, without the union tag."""
+    raw = app.current_event.decoded_body
+    if not raw:
+        if not required:
+            return None
+        raise RequestValidationError([{"type": "missing", "loc": ("body",), "msg": "Field required"}])
+    try:
+        data = json.loads(raw, parse_float=Decimal)
+    except ValueError:
+        raise RequestValidationError([{"type": "json_invalid", "loc": ("body",), "msg": "Invalid JSON"}]) from None
+    try:
+        return adapter.validate_python(data)
+    except ValidationError as error:
+        raise RequestValidationError([_field_error(e) for e in error.errors()]) from None
+
+
+def _field_error(error: Any) -> dict[str, Any]:
+    loc = tuple(error.get("loc", ()))
+    kind = error.get("type", "")
+    if kind in _TAG_ERRORS:
+        missing = kind == "union_tag_not_found"
+        return {
+            "type": "missing" if missing else "literal_error",
+            "loc": ("body", "redemptionType"),
+            "msg": "redemptionType must be one of CASHBACK, MERCHANDISE, TRAVEL, STATEMENT_CREDIT",
+        }
+    if loc and loc[0] in _DISCRIMINATOR_TAGS:
+        loc = loc[1:]
+    return {"type": kind, "loc": ("body", *loc), "msg": error.get("msg", "invalid value")}
+
+
+def idempotency_key() -> str | None:
+    value = app.current_event.headers.get(IDEMPOTENCY_HEADER)
+    if value is None:
+        return None
+    if not IDEMPOTENCY_KEY.match(value):
+        raise InvalidField("Idempotency-Key", "Idempotency-Key must be 1-64 letters, digits or _ . : -")
+    return value
+
+
+@app.post("/redemptions")
+def post_redemption() -> RedemptionResponse:
+    request = parse_body(REDEMPTION_REQUEST)
+    caller = current_caller(app)
+    if isinstance(request, StatementCredit):
+        return service().statement_credit(caller, request)
+    assert request is not None
+    return service().redeem(caller, request, idempotency_key())
+
+
+@app.post("/redemptions/<id>/credits")
+def post_credit(id: Annotated[str, Path(pattern=r"^[1-9]\d{0,18}$")]) -> CreditResponse:
+    request = parse_body(TypeAdapter(CreditRequest), required=False) or CreditRequest()
+    return service().credit(current_caller(app), int(id), request, idempotency_key())
+
+
+@app.get("/redemptions")
+def get_redemptions(
+    user_id: Annotated[str, Query(min_length=1, max_length=30)],
+    from_date: date,
+    to_date: date,
+    user_id_type: Annotated[Literal["RANAC"], Query()] = "RANAC",
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    next_token: Annotated[str | None, Query(min_length=1, max_length=2048)] = None,
+) -> RedemptionHistory:
+    return service().history(current_caller(app), user_id, from_date, to_date, limit, next_token)
+
+
+lambda_handler = lambda_entry(app)

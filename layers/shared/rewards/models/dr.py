@@ -1,0 +1,189 @@
+"""Digital Redemptions API models (seed 003 field names): one request discriminated by
+``redemptionType``, the redemption response, credits (reversals) and history."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import Field, TypeAdapter, model_validator
+
+from rewards.models.pwr import JsonNumber, Request, Response, absent
+
+Points = Annotated[Decimal, Field(gt=0, max_digits=15, decimal_places=4)]
+Cash = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
+NonNegativeCash = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+ItemReference = Annotated[str, Field(min_length=1, max_length=20)]
+UserId = Annotated[str, Field(min_length=1, max_length=30)]
+ExternalId = Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_.:-]+$")]
+Text160 = Annotated[str, Field(max_length=160)]
+Short = Annotated[str, Field(min_length=1, max_length=50)]
+Quantity = Annotated[int, Field(ge=1, le=999)]
+
+MAX_ITEMS = 25
+
+
+class AdditionalDetails(Request):
+    """Present on a line => the item is hosted in an external catalog (seed: external item redemption)."""
+
+    sourceItemId: Short | None = None
+    merchantPartnerId: Short | None = None
+    merchantId: Short | None = None
+    itemSkuCode: str | None = Field(default=None, max_length=50)  # required, checked by the rules (ReasonCode -1)
+    redemptionCategory: Short | None = None
+    redemptionSubCategory: Short | None = None
+    promotionId: Short | None = None
+
+
+class CatalogLine(Request):
+    """A MERCHANDISE or TRAVEL line: points only, cash only, or both (checked under the program rounding)."""
+
+    redemptionMatrixItemId: ItemReference | None = None
+    redemptionItemId: ItemReference | None = None
+    pointsRedeemed: Points | None = None  # line total
+    cashEquivalent: Cash | None = None  # line total; the seed sends it as a string ("10")
+    paymentOption: Literal["POINTS_ONLY"] | None = None
+    description: Text160 | None = None
+    quantity: Quantity = 1
+    additionalDetails: AdditionalDetails | None = None
+
+    @model_validator(mode="after")
+    def _reference_and_amount(self) -> CatalogLine:
+        if self.redemptionItemId is None and self.redemptionMatrixItemId is None:
+            raise ValueError("redemptionItemId or redemptionMatrixItemId is required")
+        if self.pointsRedeemed is None and self.cashEquivalent is None:
+            raise ValueError("pointsRedeemed or cashEquivalent is required")
+        return self
+
+
+class MerchandiseLine(CatalogLine):
+    paymentOption: Literal["POINTS_ONLY"]  # mandatory for MERCHANDISE (seed)
+
+
+class CashbackLine(Request):
+    """CASHBACK uses pointsRedeemed + redemptionMatrixItemId only (seed)."""
+
+    redemptionMatrixItemId: ItemReference
+    pointsRedeemed: Points
+    cashbackAmount: Cash
+    description: Text160 | None = None
+    quantity: Quantity = 1
+
+
+class RedemptionBase(Request):
+    userId: UserId  # RANAC
+    userIdType: Literal["RANAC"]
+    processedBy: Annotated[str, Field(min_length=1, max_length=10)] | None = None
+    description: Text160 | None = None
+
+
+class CashbackRedemption(RedemptionBase):
+    redemptionType: Literal["CASHBACK"]
+    items: list[CashbackLine] = Field(min_length=1, max_length=MAX_ITEMS)
+    cashbackAccountId: UserId  # RANAC that receives the cashback
+    externalId: ExternalId | None = None
+
+
+class MerchandiseRedemption(RedemptionBase):
+    redemptionType: Literal["MERCHANDISE"]
+    items: list[MerchandiseLine] = Field(min_length=1, max_length=MAX_ITEMS)
+    sourceCode: Annotated[str, Field(min_length=1, max_length=3)] | None = None
+    externalId: ExternalId | None = None
+
+
+class TravelRedemption(RedemptionBase):
+    redemptionType: Literal["TRAVEL"]
+    totalCashValue: Cash  # the booking's cash value (recorded)
+    pointsRedeemed: Points | None = None  # the booking's points; must cover the lines
+    currencyCode: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
+    externalId: ExternalId | None = None
+    sourceCode: Annotated[str, Field(min_length=1, max_length=3)] | None = None
+    items: list[CatalogLine] = Field(min_length=1, max_length=MAX_ITEMS)
+
+
+class StatementCredit(Request):
+    """PWR integration model 2: the client redeemed in its own point bank; record it on the authorization."""
+
+    redemptionType: Literal["STATEMENT_CREDIT"]
+    userId: UserId
+    userIdType: Literal["RANAC"] = "RANAC"
+    paymentAuthId: Annotated[str, Field(min_length=1, max_length=38)]
+    externalId: ExternalId
+    pointsRedeemed: Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=4)]
+    cashBackAmount: NonNegativeCash
+    reasonCode: Annotated[str, Field(min_length=1, max_length=5)]
+    description: Text160 | None = None
+    processedBy: Annotated[str, Field(min_length=1, max_length=10)] | None = None
+
+
+PointsRedemption = CashbackRedemption | MerchandiseRedemption | TravelRedemption
+RedemptionRequest = Annotated[
+    CashbackRedemption | MerchandiseRedemption | TravelRedemption | StatementCredit,
+    Field(discriminator="redemptionType"),
+]
+REDEMPTION_REQUEST: TypeAdapter[PointsRedemption | StatementCredit] = TypeAdapter(RedemptionRequest)
+
+
+class CreditRequest(Request):
+    """Body of POST /redemptions/{id}/credits; no points = everything still creditable."""
+
+    pointsCredited: Points | None = None
+    description: Text160 | None = None
+
+
+# -- responses ---------------------------------------------------------------------------
+class RedeemedItem(Response):
+    itemId: str
+    redemptionId: int
+    redemptionMatrixItemId: str | None = absent()
+    redemptionItemId: str | None = absent()
+    pointsRedeemed: JsonNumber | None = absent()
+    cashEquivalent: JsonNumber | None = absent()
+
+
+class RedemptionResponse(Response):
+    id: str
+    pointBalance: JsonNumber | None = absent()
+    pointsName: str | None = absent()
+    programName: str | None = absent()
+    cashEquivalent: JsonNumber | None = absent()
+    currencyCode: str | None = absent()
+    items: list[RedeemedItem] | None = absent()
+
+
+class CreditResponse(Response):
+    id: str
+    redemptionId: int
+    pointsCredited: JsonNumber
+    totalPointsCredited: JsonNumber
+    remainingCreditablePoints: JsonNumber
+    pointBalance: JsonNumber
+    cashEquivalent: JsonNumber
+    currencyCode: str
+    pointsName: str
+    programName: str
+
+
+class HistoryEntry(Response):
+    """One redemption line or one credit, as GET /redemptions lists them (newest first)."""
+
+    entryType: Literal["REDEMPTION", "CREDIT"]
+    id: str  # the request id (redemption) or the credit id
+    redemptionId: int
+    redemptionType: str
+    createdAt: str
+    pointsRedeemed: JsonNumber | None = absent()
+    pointsCredited: JsonNumber | None = absent()
+    totalPointsCredited: JsonNumber | None = absent()
+    cashEquivalent: JsonNumber | None = absent()
+    currencyCode: str | None = absent()
+    redemptionMatrixItemId: str | None = absent()
+    redemptionItemId: str | None = absent()
+    externalId: str | None = absent()
+    description: str | None = absent()
+    clientId: str | None = absent()
+
+
+class RedemptionHistory(Response):
+    redemptions: list[HistoryEntry]
+    nextToken: str | None = absent()

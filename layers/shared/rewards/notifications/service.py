@@ -1,0 +1,167 @@
+"""Use cases: notify one committed event on every channel it owes, once; deliver one webhook."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rewards.adapters.config_store import ConfigStore
+from rewards.adapters.ledger import LedgerStore
+from rewards.domain import CardholderPreferences
+from rewards.models.config import Program
+from rewards.notifications.adapters import (
+    Claim,
+    ClientDirectory,
+    DeliveryQueue,
+    EmailSender,
+    EventTopic,
+    HttpPoster,
+    MarkerStore,
+    SecretStore,
+    SmsSender,
+)
+from rewards.notifications.events import OUTBOX_PREFIX, PWR_AUTHORIZATION_PROCESSED, NotificationEvent
+from rewards.notifications.rendering import sms_text, template_data
+from rewards.notifications.routing import Channel, Delivery, communication_kind, plan
+from rewards.notifications.signing import (
+    DELIVERY_HEADER,
+    EVENT_TYPE_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    signature,
+)
+from rewards.notifications.webhooks import WebhookDelivery, delivery_for, webhook_body
+from rewards.observability import logger
+
+
+class NotificationPending(Exception):
+    """Some channel of the event was not sent: the stream record must be retried."""
+
+
+class WebhookFailed(Exception):
+    def __init__(self, delivery_id: str, reason: str) -> None:
+        super().__init__(f"webhook delivery {delivery_id} failed: {reason}")
+        self.reason = reason
+
+
+@dataclass
+class Notifier:
+    markers: MarkerStore
+    ledger: LedgerStore
+    config: ConfigStore
+    directory: ClientDirectory
+    topic: EventTopic
+    email: EmailSender
+    sms: SmsSender
+    webhooks: DeliveryQueue
+
+    def notify(self, event: NotificationEvent) -> list[str]:
+        """Send what the event owes; returns the markers sent now (not those sent before).
+        Every channel is tried; if any failed, raises so the record is retried for those alone."""
+        if not self._committed(event):
+            logger.warning("outbox item not found: not notified", extra={"event_id": event.eventId})
+            return []
+        program, preferences = self._cardholder_context(event)
+        clients = self.directory.clients() if event.eventType == PWR_AUTHORIZATION_PROCESSED else []
+        sent, pending = [], []
+        for delivery in plan(event, program, preferences, clients):
+            claim = self.markers.claim(event.eventId, delivery.marker)
+            if claim is Claim.ALREADY_SENT:
+                continue
+            if claim is Claim.IN_FLIGHT:
+                pending.append(delivery.marker)
+                continue
+            try:
+                reference = self._send(event, delivery, program, preferences)
+            except Exception:
+                logger.exception("notification failed", extra={"event_id": event.eventId, "marker": delivery.marker})
+                self.markers.release(event.eventId, delivery.marker)
+                pending.append(delivery.marker)
+                continue
+            self.markers.mark_sent(event.eventId, delivery.marker, reference)
+            sent.append(delivery.marker)
+        if pending:
+            raise NotificationPending(f"event {event.eventId}: {', '.join(pending)} not sent yet")
+        return sent
+
+    def _committed(self, event: NotificationEvent) -> bool:
+        """A consistent read of the outbox item: only a committed write is ever notified. (DynamoDB
+        streams carry committed writes only; this also guards against an emulator's or an operator's
+        replay of records that never committed.)"""
+        return self.ledger.table.get(f"{OUTBOX_PREFIX}{event.eventId}", "EVENT") is not None
+
+    def _cardholder_context(self, event: NotificationEvent) -> tuple[Program | None, CardholderPreferences | None]:
+        """Program and preferences are read only for events that may reach the cardholder."""
+        if communication_kind(event) is None:
+            return None, None
+        program = self.config.program(event.programId)
+        account_id = event.data.get("accountId")
+        account = self.ledger.account(str(account_id)) if account_id else None
+        return program, account.preferences if account else None
+
+    def _send(
+        self,
+        event: NotificationEvent,
+        delivery: Delivery,
+        program: Program | None,
+        preferences: CardholderPreferences | None,
+    ) -> str:
+        if delivery.channel is Channel.EVENT:
+            return self.topic.publish(event)
+        if delivery.channel is Channel.WEBHOOK:
+            assert delivery.client is not None
+            authorization_id = str(event.data.get("authorizationId", ""))
+            item = self.ledger.authorization_item(authorization_id)
+            if item is None:
+                raise LookupError(f"authorization {authorization_id} is not readable")
+            body = webhook_body(event, item["record"])
+            return self.webhooks.enqueue(delivery_for(event, delivery.client, body))
+        assert delivery.kind is not None and program is not None and preferences is not None
+        values = template_data(delivery.kind, event, program)
+        if delivery.channel is Channel.EMAIL:
+            assert preferences.emailAddress is not None
+            return self.email.send(delivery.kind.value, preferences.emailAddress, values)
+        assert preferences.smsNumber is not None
+        return self.sms.send(preferences.smsNumber, sms_text(delivery.kind, values))
+
+
+@dataclass
+class WebhookSender:
+    markers: MarkerStore
+    secrets: SecretStore
+    http: HttpPoster
+    clock: Callable[[], float] = time.time
+
+    def deliver(self, delivery: WebhookDelivery) -> bool:
+        """POST once, signed. True when delivered now, False when an earlier attempt already did."""
+        marker = f"post#{delivery.clientId}"
+        claim = self.markers.claim(delivery.eventId, marker)
+        if claim is Claim.ALREADY_SENT:
+            return False
+        if claim is Claim.IN_FLIGHT:
+            raise WebhookFailed(delivery.deliveryId, "another attempt is in flight")
+        try:
+            body = delivery.body.encode()
+            timestamp = str(int(self.clock()))
+            secret = self.secrets.get(delivery.secretParameterName)
+            result = self.http.post(
+                delivery.url,
+                body,
+                {
+                    "Content-Type": "application/json",
+                    "User-Agent": "pay-with-rewards-auth-notifier/1",
+                    TIMESTAMP_HEADER: timestamp,
+                    SIGNATURE_HEADER: signature(secret, timestamp, body),
+                    DELIVERY_HEADER: delivery.deliveryId,
+                    EVENT_TYPE_HEADER: delivery.eventType,
+                },
+            )
+        except Exception:
+            self.markers.release(delivery.eventId, marker)
+            raise
+        if not result.delivered:
+            self.markers.release(delivery.eventId, marker)
+            raise WebhookFailed(delivery.deliveryId, result.error or f"HTTP {result.status}")
+        self.markers.mark_sent(delivery.eventId, marker, str(result.status))
+        return True

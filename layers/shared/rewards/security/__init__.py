@@ -1,0 +1,1 @@
+"""Request signing (Mastercard OAuth 1.0a) verification, used by the API authorizer."""

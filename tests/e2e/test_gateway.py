@@ -1,0 +1,75 @@
+"""The local gateway behaves as API Gateway does around the functions."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+from tools.local.moto_server import PortInUse, ensure_free
+from tools.local.stack import LocalStack
+from tools.samtemplate import ROOT
+
+from tests.e2e.conftest import Api
+
+pytestmark = pytest.mark.e2e
+
+
+def test_unknown_route_is_404_in_the_mastercard_envelope(api: Api):
+    reply = api("GET", "/no/such/route")
+    assert reply.status == 404
+    [error] = reply.json()["Errors"]["Error"]
+    assert (error["Source"], error["ReasonCode"]) == ("Gateway", "NOT_FOUND")
+
+
+def test_declared_path_with_an_undeclared_method_is_404(api: Api):
+    assert api("DELETE", "/authorizations").status == 404
+
+
+def test_request_without_the_identity_header_is_refused_by_the_gateway(api: Api):
+    reply = api("GET", "/redeemers/RANACALICE0001", query={"redemption_type": "PWR"}, signed=False)
+    assert (reply.status, reply.json()) == (401, {"message": "Unauthorized"})
+
+
+def test_tampered_body_does_not_reach_the_account(api: Api):
+    signed_for = '{"preferences": {"redemptionFrequency": "OFF"}}'
+    reply = api("PUT", "/redeemers/RANACBOB00001/preferences", signed_for, {"redemption_type": "PWR"})
+    assert reply.status == 200, reply.text
+    from tools.local.signing import authorization_header
+
+    url = f"{api.stack.url}/redeemers/RANACBOB00001/preferences?redemption_type=PWR"
+    header = authorization_header("PUT", url, signed_for, "demo-issuer-key!local", api.signing_key)
+    tampered = signed_for.replace("OFF", "MULT").encode()
+    request = urllib.request.Request(
+        url, data=tampered, method="PUT", headers={"authorization": header, "content-type": "application/json"}
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 401
+    current = api("GET", "/redeemers/RANACBOB00001/preferences", query={"redemption_type": "PWR"}).json()
+    assert current["redemptionFrequency"] == "OFF"
+
+
+def test_openapi_and_swagger_ui_are_served(local_stack: LocalStack):
+    with urllib.request.urlopen(f"{local_stack.url}/openapi.yaml", timeout=10) as response:
+        assert b"/authorizations/{id}/reprocess" in response.read()
+    with urllib.request.urlopen(f"{local_stack.url}/docs", timeout=10) as response:
+        page = response.read().decode()
+    assert "SwaggerUIBundle" in page and "/redeemers/{id}/preferences" in page
+
+
+def test_a_used_port_fails_with_a_clear_message_and_exit_code_2(local_stack: LocalStack):
+    port = int(local_stack.url.rsplit(":", 1)[1])
+    with pytest.raises(PortInUse, match=f"port {port}"):
+        ensure_free("127.0.0.1", port, "gateway")
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.local", "--port", str(port), "--moto-port", "0"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert f"gateway port {port} on 127.0.0.1 is already in use" in result.stderr

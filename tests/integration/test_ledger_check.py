@@ -1,0 +1,97 @@
+"""The ledger invariant command (tools.check_ledger) against the moto stack."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from tools.check_ledger import check, main
+
+from rewards import runtime
+from rewards.adapters.ledger import LedgerMovement
+from rewards.services.ledger_check import audit_ledger, audit_pool
+from tests.support import body, invoke, load_event
+
+
+def run_check() -> tuple[int, str]:
+    out = io.StringIO()
+    status = check(runtime.ledger_store(), out)
+    return status, out.getvalue()
+
+
+def tamper(stack, pool_id: str, expression: str, values: dict) -> None:
+    stack.client("dynamodb").update_item(
+        TableName=stack.ledger_table,
+        Key={"pk": {"S": f"POOL#{pool_id}"}, "sk": {"S": "POOL"}},
+        UpdateExpression=expression,
+        ExpressionAttributeValues=values,
+    )
+
+
+def test_clean_ledger_after_redemptions_and_a_credit_passes(demo):
+    assert (
+        body(invoke("AuthorizationsFunction", load_event("apigw-post-authorization-sync")))[0]["responseReasonId"]
+        == "60"
+    )
+    store = runtime.ledger_store()
+    credit = LedgerMovement(
+        pool_id="HH-DEMO-1",
+        points=Decimal("250"),
+        cash=Decimal("2.50"),
+        currency="USD",
+        account_id="RANACALICE0001",
+        source="TEST_CREDIT",
+        reference="test",
+        kind="CREDIT",
+    )
+    store.transact(store.movement_ops(credit, datetime.now(UTC)))
+
+    audits = {audit.pool_id: audit for audit in audit_ledger(store)}
+    assert {"HH-DEMO-1", "RANACCAROL0001"} <= set(audits)
+    assert all(audit.ok for audit in audits.values())
+    assert audits["HH-DEMO-1"].balance == Decimal(12000 - 10000 + 250)
+    status, output = run_check()
+    assert status == 0
+    assert f"checked {len(audits)} pool(s): 0 bad" in output
+
+
+def test_tampered_balance_is_reported_and_exits_1(demo):
+    invoke("AuthorizationsFunction", load_event("apigw-post-authorization-sync"))
+    tamper(demo, "HH-DEMO-1", "SET balance = balance + :n", {":n": {"N": "500"}})
+
+    status, output = run_check()
+    assert status == 1
+    [bad_line] = [line for line in output.splitlines() if line.startswith("BAD")]
+    assert "HH-DEMO-1" in bad_line and "balance 2500" in bad_line
+    assert "RANACCAROL0001" not in output.split("checked")[0]
+
+
+def test_running_totals_that_disagree_with_entries_are_reported(demo):
+    tamper(demo, "RANACCAROL0001", "SET totalDebits = :n", {":n": {"N": "1"}})
+    status, output = run_check()
+    assert status == 1
+    assert "BAD pool RANACCAROL0001" in output and "totalDebits 1" in output
+
+
+def test_command_line_reads_the_local_prefix_table(demo, capsys):
+    assert main(["--local-prefix", "test"]) == 0
+    tamper(demo, "RANACCAROL0001", "SET balance = :n", {":n": {"N": "7649"}})
+    assert main(["--local-prefix", "test"]) == 1
+    assert "BAD pool RANACCAROL0001" in capsys.readouterr().out
+
+
+def test_negative_balance_is_a_problem_even_when_the_sums_agree():
+    partition = [{"sk": "POOL", "balance": -5, "openingBalance": -5, "totalDebits": 0, "totalCredits": 0}]
+    audit = audit_pool("P1", partition)
+    assert audit.problems == ("balance -5 is negative",)
+
+
+def test_entries_are_summed_by_kind():
+    partition = [
+        {"sk": "POOL", "balance": 80, "openingBalance": 100, "totalDebits": 30, "totalCredits": 10},
+        {"sk": "LEDGER#1", "entryType": "DEBIT", "points": Decimal(30)},
+        {"sk": "LEDGER#2", "entryType": "CREDIT", "points": Decimal(10)},
+    ]
+    assert audit_pool("P1", partition).ok
+    assert not audit_pool("P1", partition[:2]).ok  # a missing credit entry breaks every sum

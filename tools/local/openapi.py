@@ -1,0 +1,111 @@
+"""Build docs/openapi.yaml from the API functions' Powertools resolvers (routes + pydantic models).
+
+python -m tools.local.openapi           # write docs/openapi.yaml
+python -m tools.local.openapi --check   # exit 1 when the file is out of date
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+import yaml
+
+from tools.local.functions import load_handler_module
+from tools.samtemplate import ROOT, http_routes, load
+
+OPENAPI_FILE = ROOT / "docs" / "openapi.yaml"
+TITLE = "Pay with Rewards + Digital Redemptions"
+VERSION = "1.0.0"
+SERVERS = [{"url": "http://127.0.0.1:3000", "description": "local stack (make run)"}]
+
+
+def api_functions() -> list[str]:
+    """Logical ids of the functions behind the template's HTTP API routes, in template order."""
+    return list(dict.fromkeys(route.function for route in http_routes()))
+
+
+ERROR_RESPONSES = {
+    "400": "A missing or invalid field, named in Details",
+    "401": "The request is not signed by a registered client",
+    "404": "Unknown cardholder, authorization or route",
+}
+SECURITY_SCHEME = {
+    "type": "apiKey",
+    "in": "header",
+    "name": "Authorization",
+    "description": "OAuth 1.0a, RSA-SHA256 with oauth_body_hash, as Mastercard's client libraries sign requests.",
+}
+
+
+def _error_envelope(schemas: dict[str, Any]) -> dict[str, str]:
+    """Add the Mastercard error envelope to the schemas; a reference to it."""
+    from rewards.models.errors import ErrorEnvelope
+
+    schema = ErrorEnvelope.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(schema.pop("$defs", {}))
+    schemas["ErrorEnvelope"] = schema
+    return {"$ref": "#/components/schemas/ErrorEnvelope"}
+
+
+def _with_envelope_errors(operation: dict[str, Any], envelope: dict[str, str]) -> dict[str, Any]:
+    """The functions answer bad input with 400 in the envelope, never Powertools' 422."""
+    responses = {k: v for k, v in operation.get("responses", {}).items() if k != "422"}
+    for status, text in ERROR_RESPONSES.items():
+        responses.setdefault(status, {"description": text, "content": {"application/json": {"schema": dict(envelope)}}})
+    return {**operation, "responses": dict(sorted(responses.items())), "security": [{"MastercardOAuth1": []}]}
+
+
+def build() -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    schemas: dict[str, Any] = {}
+    for logical_id in api_functions():
+        app = load_handler_module(logical_id).app
+        document = json.loads(app.get_openapi_json_schema(title=TITLE, version=VERSION))
+        for path, operations in document.get("paths", {}).items():
+            paths.setdefault(path, {}).update(operations)
+        schemas.update(document.get("components", {}).get("schemas", {}))
+    envelope = _error_envelope(schemas)
+    paths = {p: {m: _with_envelope_errors(op, envelope) for m, op in ops.items()} for p, ops in paths.items()}
+    for unused in ("HTTPValidationError", "ResponseValidationError", "ValidationError"):  # Powertools 422 shapes
+        if f"#/components/schemas/{unused}" not in json.dumps(paths):
+            schemas.pop(unused, None)
+    description = " ".join(str(load().get("Description", "")).split())
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": TITLE, "version": VERSION, "description": description},
+        "servers": SERVERS,
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": dict(sorted(schemas.items())),
+            "securitySchemes": {"MastercardOAuth1": SECURITY_SCHEME},
+        },
+    }
+
+
+def render() -> str:
+    header = "# Generated from the functions' routes and models by `make openapi`. Do not edit.\n"
+    return header + yaml.safe_dump(build(), sort_keys=False, allow_unicode=True, width=120)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="compare instead of writing")
+    args = parser.parse_args(argv)
+    text = render()
+    if args.check:
+        current = OPENAPI_FILE.read_text() if OPENAPI_FILE.exists() else ""
+        if current != text:
+            print(f"{OPENAPI_FILE.relative_to(ROOT)} is out of date: run `make openapi`", file=sys.stderr)
+            return 1
+        return 0
+    OPENAPI_FILE.parent.mkdir(exist_ok=True)
+    OPENAPI_FILE.write_text(text)
+    print(f"wrote {OPENAPI_FILE.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
