@@ -16,6 +16,8 @@ import boto3
 from tools import provision
 from tools.samtemplate import ROOT, Resolver, handler_path, resources
 
+from rewards.security.digest import body_hash
+
 EVENTS = ROOT / "events"
 DEMO_CONFIG = ROOT / "config" / "demo.yaml"
 PAN_KEY_PARAM = "/rewards/test/pan-hash-key"
@@ -54,7 +56,21 @@ def handler_module(logical_id: str) -> ModuleType:
     return _modules[logical_id]
 
 
+def set_body(event: dict[str, Any], new_body: str) -> dict[str, Any]:
+    """Replace an API event's body as a client that signed the new body would send it."""
+    event["body"] = new_body
+    context = event.get("requestContext", {}).get("authorizer", {}).get("lambda")
+    if context is not None:
+        context["bodyHash"] = body_hash(new_body.encode())
+    return event
+
+
 def invoke(logical_id: str, event: dict[str, Any]) -> dict[str, Any]:
+    """Call a function as Lambda would. An authorizer context written by hand (clientId, no
+    bodyHash) gets the hash of the event's body, as the request authorizer would have passed it."""
+    context = event.get("requestContext", {}).get("authorizer", {}).get("lambda")
+    if context is not None and context.get("clientId") and "bodyHash" not in context:
+        context["bodyHash"] = body_hash((event.get("body") or "").encode())
     module = handler_module(logical_id)
     _, function = handler_path(logical_id)
     return getattr(module, function)(event, LambdaContext(function_name=logical_id))

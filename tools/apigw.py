@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from rewards.security.digest import body_hash
+
 
 def http_event(
     method: str,
@@ -69,8 +71,18 @@ def http_event(
     if raw_body is not None:
         event["body"] = raw_body
     if authorizer is not None:
-        event["requestContext"]["authorizer"] = {"lambda": authorizer}
+        context = dict(authorizer)
+        if context.get("clientId") and "bodyHash" not in context:
+            # What the request authorizer passes on: the verified oauth_body_hash of this body.
+            context["bodyHash"] = body_hash(_body_bytes(raw_body, is_base64))
+        event["requestContext"]["authorizer"] = {"lambda": context}
     return event
+
+
+def _body_bytes(raw_body: str | None, is_base64: bool) -> bytes:
+    if raw_body is None:
+        return b""
+    return base64.b64decode(raw_body) if is_base64 else raw_body.encode()
 
 
 def sqs_event(

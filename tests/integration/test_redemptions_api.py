@@ -21,7 +21,7 @@ from tests.integration.dr_support import (
     redeem,
     seed,
 )
-from tests.support import body, invoke, load_event
+from tests.support import body, invoke, load_event, set_body
 
 RESPONSE_KEYS = {"id", "pointBalance", "pointsName", "programName", "cashEquivalent", "currencyCode", "items"}
 
@@ -275,7 +275,7 @@ def _carol_authorization() -> str:
     event = load_event("apigw-post-authorization-sync")
     payload = json.loads(event["body"])
     payload.update(accountId="5200828282828210", externalId="EXTCAROL0001")
-    event["body"] = json.dumps(payload)
+    set_body(event, json.dumps(payload))
     [result] = body(invoke("AuthorizationsFunction", event))
     assert result["responseReasonId"] == "59"  # Carol's PWR is OFF
     return str(result["id"])

@@ -10,7 +10,7 @@ from typing import Any
 from tools.apigw import http_event
 
 from rewards import runtime
-from tests.support import CLIENT_CONTEXT, body, invoke, load_event
+from tests.support import CLIENT_CONTEXT, body, invoke, load_event, set_body
 
 CAROL = "RANACCAROL0001"
 CAROL_CARD = "5200828282828210"
@@ -37,7 +37,7 @@ def reprocess(auth_id: str, account_id: str = CAROL) -> dict[str, Any]:
     path = f"/authorizations/{auth_id}/reprocess"
     event["rawPath"] = event["requestContext"]["http"]["path"] = path
     event["pathParameters"] = {"id": auth_id}
-    event["body"] = event["body"].replace("RANACCAROL0001", account_id)
+    set_body(event, event["body"].replace("RANACCAROL0001", account_id))
     return invoke("ReprocessFunction", event)
 
 

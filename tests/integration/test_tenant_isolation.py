@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import CLIENT_CONTEXT, body, invoke, load_event
+from tests.support import CLIENT_CONTEXT, body, invoke, load_event, set_body
 
 FOREIGN = {"clientId": "other-issuer", "programIds": "OTHERPROG,DRTRAVEL", "role": "ISSUER"}
 ALICE, NOBODY = "RANACALICE0001", "RANACNOBODY001"
@@ -19,7 +19,7 @@ def as_caller(name: str, caller: dict[str, str], **changes: Any) -> dict[str, An
     event = copy.deepcopy(load_event(name))
     event["requestContext"]["authorizer"] = {"lambda": dict(caller)}
     if "body" in changes:
-        event["body"] = json.dumps(changes.pop("body"))
+        set_body(event, json.dumps(changes.pop("body")))
     for key, value in changes.items():
         event[key] = value
     return event

@@ -160,13 +160,14 @@ def request_refusal(event: Mapping[str, Any]) -> Unauthenticated | None:
     """Why the request must be answered 401 before any route runs (None when it may proceed).
 
     The authorizer cannot see the body, so it passes the signed ``oauth_body_hash`` along and the
-    function compares it with the exact body bytes it received.
+    function compares it with the exact body bytes it received; a context without one did not come
+    from the authorizer and is refused.
     """
     values = ((event.get("requestContext") or {}).get("authorizer") or {}).get("lambda") or {}
     if values.get("denied") or not values.get("clientId"):
         return _refusal(values)
     signed_hash = values.get("bodyHash")
-    if signed_hash is not None and signed_hash != body_hash(_raw_body(event)):
+    if signed_hash is None or signed_hash != body_hash(_raw_body(event)):
         return _refusal({"denied": AuthFailure.BODY_HASH_MISMATCH})
     return None
 
