@@ -119,6 +119,19 @@ def provision_stack(prefix: str = "test") -> Stack:
     return Stack(resolver, tables, queues, topics, secret.encode())
 
 
+def ledger_items(stack: Stack) -> list[dict[str, Any]]:
+    """Every item of the ledger table, as DynamoDB returns it (consistent scan, all pages)."""
+    client = stack.client("dynamodb")
+    items: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"TableName": stack.ledger_table, "ConsistentRead": True}
+    while True:
+        page = client.scan(**kwargs)
+        items.extend(page["Items"])
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
 def load_config(stack: Stack, path: Path = DEMO_CONFIG, text: str | None = None) -> None:
     from tools.config_loader import ConfigurationLoader, parse_document
 

@@ -35,6 +35,29 @@ PURCHASE = {
 
 MERCHANT = {"clientId": "demo-merchant", "programIds": "PWRDEMO,DRTRAVEL", "role": "MERCHANT"}
 
+
+def on_item(method: str, route_path: str, item_id: str, **kwargs: Any) -> dict[str, Any]:
+    """An event for a route with an ``{id}`` path parameter, such as ``/redeemers/{id}``."""
+    return http_event(
+        method,
+        route_path.replace("{id}", item_id),
+        route_key=f"{method} {route_path}",
+        path_parameters={"id": item_id},
+        **kwargs,
+    )
+
+
+def get_redeemer(authorizer: dict[str, str], **query: str) -> dict[str, Any]:
+    """GET /redeemers/{id} for the demo account RANACALICE0001."""
+    return on_item("GET", "/redeemers/{id}", "RANACALICE0001", query=query, authorizer=authorizer)
+
+
+def search_redeemer(redemption_type: str, authorizer: dict[str, str]) -> dict[str, Any]:
+    """POST /redeemers/search for the demo card 5555555555554444."""
+    body = {"userId": "5555555555554444", "userIdType": "BAN", "redemptionType": redemption_type}
+    return http_event("POST", "/redeemers/search", body=body, authorizer=authorizer)
+
+
 # Digital Redemptions: the sample requests of seed 003, kept as JSON text exactly as written.
 SEED_REDEMPTIONS = {
     "cashback": """{
@@ -183,11 +206,10 @@ def redemption_events() -> dict[str, dict[str, Any]]:
         "apigw-post-redemption-statement-credit": http_event(
             "POST", "/redemptions", body=statement_credit, authorizer=CLIENT
         ),
-        "apigw-post-redemption-credit": http_event(
+        "apigw-post-redemption-credit": on_item(
             "POST",
-            "/redemptions/1234567890/credits",
-            route_key="POST /redemptions/{id}/credits",
-            path_parameters={"id": "1234567890"},
+            "/redemptions/{id}/credits",
+            "1234567890",
             body={"pointsCredited": 100, "description": "Item returned"},
             headers={"Idempotency-Key": "return-0001"},
             authorizer=MERCHANT,
@@ -198,20 +220,10 @@ def redemption_events() -> dict[str, dict[str, Any]]:
             query={"user_id": "RANACALICE0001", "from_date": "2026-01-01", "to_date": "2026-12-31", "limit": "10"},
             authorizer=MERCHANT,
         ),
-        "apigw-get-redeemer-dr": http_event(
-            "GET",
-            "/redeemers/RANACALICE0001",
-            route_key="GET /redeemers/{id}",
-            path_parameters={"id": "RANACALICE0001"},
-            query={"redemption_type": "DR", "user_id_type": "RANAC", "redemption_item_id": "19068"},
-            authorizer=MERCHANT,
+        "apigw-get-redeemer-dr": get_redeemer(
+            MERCHANT, redemption_type="DR", user_id_type="RANAC", redemption_item_id="19068"
         ),
-        "apigw-search-redeemer-dr": http_event(
-            "POST",
-            "/redeemers/search",
-            body={"userId": "5555555555554444", "userIdType": "BAN", "redemptionType": "DR"},
-            authorizer=MERCHANT,
-        ),
+        "apigw-search-redeemer-dr": search_redeemer("DR", MERCHANT),
     }
 
 
@@ -258,27 +270,24 @@ def events() -> dict[str, dict[str, Any]]:
             },
             authorizer=CLIENT,
         ),
-        "apigw-post-reprocess": http_event(
+        "apigw-post-reprocess": on_item(
             "POST",
-            "/authorizations/1234567890/reprocess",
-            route_key="POST /authorizations/{id}/reprocess",
-            path_parameters={"id": "1234567890"},
+            "/authorizations/{id}/reprocess",
+            "1234567890",
             body={"processedBy": "APPUSER", "accountId": "RANACCAROL0001", "accountIdType": "RANAC"},
             authorizer=CLIENT,
         ),
-        "apigw-get-preferences": http_event(
+        "apigw-get-preferences": on_item(
             "GET",
-            "/redeemers/RANACALICE0001/preferences",
-            route_key="GET /redeemers/{id}/preferences",
-            path_parameters={"id": "RANACALICE0001"},
+            "/redeemers/{id}/preferences",
+            "RANACALICE0001",
             query={"redemption_type": "PWR"},
             authorizer=CLIENT,
         ),
-        "apigw-put-preferences": http_event(
+        "apigw-put-preferences": on_item(
             "PUT",
-            "/redeemers/RANACCAROL0001/preferences",
-            route_key="PUT /redeemers/{id}/preferences",
-            path_parameters={"id": "RANACCAROL0001"},
+            "/redeemers/{id}/preferences",
+            "RANACCAROL0001",
             query={"redemption_type": "PWR"},
             body={
                 "userIdType": "RANAC",
@@ -286,20 +295,8 @@ def events() -> dict[str, dict[str, Any]]:
             },
             authorizer=CLIENT,
         ),
-        "apigw-get-redeemer": http_event(
-            "GET",
-            "/redeemers/RANACALICE0001",
-            route_key="GET /redeemers/{id}",
-            path_parameters={"id": "RANACALICE0001"},
-            query={"redemption_type": "PWR", "user_id_type": "RANAC"},
-            authorizer=CLIENT,
-        ),
-        "apigw-search-redeemer": http_event(
-            "POST",
-            "/redeemers/search",
-            body={"userId": "5555555555554444", "userIdType": "BAN", "redemptionType": "PWR"},
-            authorizer=CLIENT,
-        ),
+        "apigw-get-redeemer": get_redeemer(CLIENT, redemption_type="PWR", user_id_type="RANAC"),
+        "apigw-search-redeemer": search_redeemer("PWR", CLIENT),
         "sqs-network-authorization": sqs_event([json.dumps(network)]),
         "sqs-batch-with-poison": sqs_event([json.dumps(network), "{not json", json.dumps(second)]),
         **redemption_events(),

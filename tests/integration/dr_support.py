@@ -8,8 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from tools.apigw import http_event
+from tools.make_events import on_item
 
-from tests.support import body, invoke, load_event
+from tests.support import body, invoke, ledger_items, load_event
 
 MERCHANT = {"clientId": "demo-merchant", "programIds": "PWRDEMO,DRTRAVEL", "role": "MERCHANT"}
 ISSUER = {"clientId": "demo-issuer", "programIds": "PWRDEMO", "role": "ISSUER"}
@@ -39,11 +40,10 @@ def credit(
     caller: dict[str, Any] = MERCHANT,
     headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    event = http_event(
+    event = on_item(
         "POST",
-        f"/redemptions/{redemption_id}/credits",
-        route_key="POST /redemptions/{id}/credits",
-        path_parameters={"id": str(redemption_id)},
+        "/redemptions/{id}/credits",
+        str(redemption_id),
         body=json.dumps(payload) if payload is not None else None,
         authorizer=caller,
         headers=headers,
@@ -67,18 +67,6 @@ def pool_balance(stack: Any, pool_id: str) -> Decimal:
         TableName=stack.ledger_table, Key={"pk": {"S": f"POOL#{pool_id}"}, "sk": {"S": "POOL"}}, ConsistentRead=True
     )["Item"]
     return Decimal(item["balance"]["N"])
-
-
-def ledger_items(stack: Any) -> list[dict[str, Any]]:
-    client = stack.client("dynamodb")
-    items: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"TableName": stack.ledger_table, "ConsistentRead": True}
-    while True:
-        page = client.scan(**kwargs)
-        items.extend(page["Items"])
-        if "LastEvaluatedKey" not in page:
-            return items
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def events_of_type(stack: Any, event_type: str) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from oauth1 import coreutils
 from oauth1.oauth import OAuth
 from tools import samtemplate
 from tools.apigw import http_event
+from tools.make_events import PURCHASE
 
 from tests.support import DEMO_CONFIG, body, handler_module, invoke, load_config
 
@@ -25,25 +26,7 @@ HOST = "api.example.com"
 ISSUER_KEY = "issuer-key-1!demo"
 ISSUER_NEXT_KEY = "issuer-key-2!demo"
 MERCHANT_KEY = "merchant-key-1!demo"
-SYNC_BODY = {
-    "accountId": "5555555555554444",
-    "accountIdType": "BAN",
-    "processingCode": "PURCHASE",
-    "cardholderBillingAmount": "100.00",
-    "cardholderBillingCurrencyCode": "USD",
-    "transactionAmount": "92.10",
-    "transactionCurrencyCode": "EUR",
-    "transactionDateAndTime": "2026-11-20T13:45:10-05:00",
-    "merchantCategoryCode": "5732",
-    "acquiringInstitutionIdCode": "123456",
-    "cardAcceptorIdCode": "ELEC00000000001",
-    "cardAcceptorNameAndLocation": "ELECTRONICS STORE  PARIS FR",
-    "merchantCountry": "FRA",
-    "issuerCountryCode": "USA",
-    "responseCode": "00",
-    "externalId": "EXTSIGNED001",
-    "queueTransaction": "N",
-}
+SYNC_BODY = {**PURCHASE, "externalId": "EXTSIGNED001", "queueTransaction": "N"}
 
 
 def new_key() -> rsa.RSAPrivateKey:
@@ -173,14 +156,18 @@ def get_profile(key: rsa.RSAPrivateKey, consumer_key: str = ISSUER_KEY, **kwargs
     )
 
 
-def balance(stack: Any) -> str:
-    event = request_event(
+def unsigned_get_profile() -> dict[str, Any]:
+    return request_event(
         "GET",
         "/redeemers/RANACALICE0001",
         authorization=None,
         query="redemption_type=PWR",
         path_parameters={"id": "RANACALICE0001"},
     )
+
+
+def balance(stack: Any) -> str:
+    event = unsigned_get_profile()
     event["requestContext"]["authorizer"] = {
         "lambda": {"clientId": "demo-issuer", "programIds": "PWRDEMO", "role": "ISSUER"}
     }
@@ -253,13 +240,7 @@ def test_merchant_client_gets_its_own_programs_and_role(signed, keys):
 
 
 def test_unsigned_request_is_401(signed):
-    event = request_event(
-        "GET",
-        "/redeemers/RANACALICE0001",
-        authorization=None,
-        query="redemption_type=PWR",
-        path_parameters={"id": "RANACALICE0001"},
-    )
+    event = unsigned_get_profile()
     context, response = through_gateway("RedeemersFunction", event)
     assert context == {"denied": "MISSING_SIGNATURE"}
     refused(response, "MISSING_SIGNATURE")

@@ -9,9 +9,20 @@ from typing import Any
 
 import pytest
 from tools.apigw import http_event
+from tools.make_events import on_item
 
 from rewards import runtime
-from tests.support import CLIENT_CONTEXT, Stack, body, invoke, load_config, load_event, provision_stack
+from tests.support import (
+    CLIENT_CONTEXT,
+    Stack,
+    body,
+    invoke,
+    ledger_items,
+    load_config,
+    load_event,
+    provision_stack,
+)
+from tests.unit.builders import REQUIRED_AUTHORIZATION_FIELDS
 
 FOREIGN_CLIENT = {**CLIENT_CONTEXT, "programIds": "OTHERPROG"}
 ENVELOPE_FIELDS = {"Source", "ReasonCode", "Description", "Recoverable", "Details"}
@@ -44,14 +55,7 @@ def get_authorizations(authorizer: dict[str, str] = CLIENT_CONTEXT, **changes: A
 
 
 def reprocess(payload: Any, auth_id: str = "1234567890", authorizer: dict[str, str] = CLIENT_CONTEXT) -> dict[str, Any]:
-    return http_event(
-        "POST",
-        f"/authorizations/{auth_id}/reprocess",
-        route_key="POST /authorizations/{id}/reprocess",
-        path_parameters={"id": auth_id},
-        body=payload,
-        authorizer=authorizer,
-    )
+    return on_item("POST", "/authorizations/{id}/reprocess", auth_id, body=payload, authorizer=authorizer)
 
 
 def reprocess_body(**changes: Any) -> dict[str, Any]:
@@ -60,11 +64,10 @@ def reprocess_body(**changes: Any) -> dict[str, Any]:
 
 
 def put_preferences(payload: Any, account_id: str = "RANACCAROL0001") -> dict[str, Any]:
-    return http_event(
+    return on_item(
         "PUT",
-        f"/redeemers/{account_id}/preferences",
-        route_key="PUT /redeemers/{id}/preferences",
-        path_parameters={"id": account_id},
+        "/redeemers/{id}/preferences",
+        account_id,
         query={"redemption_type": "PWR"},
         body=payload,
         authorizer=CLIENT_CONTEXT,
@@ -76,125 +79,50 @@ def search(payload: Any, authorizer: dict[str, str] = CLIENT_CONTEXT) -> dict[st
 
 
 def get_redeemer(account_id: str) -> dict[str, Any]:
-    return http_event(
-        "GET",
-        f"/redeemers/{account_id}",
-        route_key="GET /redeemers/{id}",
-        path_parameters={"id": account_id},
-        query={"redemption_type": "PWR"},
-        authorizer=CLIENT_CONTEXT,
-    )
+    return on_item("GET", "/redeemers/{id}", account_id, query={"redemption_type": "PWR"}, authorizer=CLIENT_CONTEXT)
 
 
 Case = tuple[str, Callable[[], dict[str, Any]], int, str]
 
-REQUIRED_AUTHORIZATION_FIELDS = [
-    "accountId",
-    "accountIdType",
-    "acquiringInstitutionIdCode",
-    "cardAcceptorIdCode",
-    "cardAcceptorNameAndLocation",
-    "cardholderBillingAmount",
-    "cardholderBillingCurrencyCode",
-    "issuerCountryCode",
-    "merchantCategoryCode",
-    "processingCode",
-    "transactionDateAndTime",
-    "externalId",
-    "queueTransaction",
-]
+
+def one_bad_field(field: str, value: Any) -> Case:
+    """POST /authorizations with ``field`` set to ``value`` (or dropped): a 400 naming that field."""
+    return ("AuthorizationsFunction", lambda: post_authorization(purchase(**{field: value})), 400, field)
+
 
 AUTHORIZATION_CASES: list[Case] = [
     ("AuthorizationsFunction", lambda: post_authorization('{"externalId": "X1", '), 400, "body"),
     ("AuthorizationsFunction", lambda: post_authorization(""), 400, "body"),
     ("AuthorizationsFunction", lambda: post_authorization([purchase()]), 400, "body"),
     ("AuthorizationsFunction", lambda: post_authorization("42"), 400, "body"),
-    *[
-        ("AuthorizationsFunction", (lambda f=name: post_authorization(purchase(**{f: DROP}))), 400, name)
-        for name in REQUIRED_AUTHORIZATION_FIELDS
-    ],
+    *[one_bad_field(name, DROP) for name in REQUIRED_AUTHORIZATION_FIELDS],
     # over-long fields (Mastercard lengths)
-    ("AuthorizationsFunction", lambda: post_authorization(purchase(externalId="E" * 16)), 400, "externalId"),
-    ("AuthorizationsFunction", lambda: post_authorization(purchase(accountId="1" * 31)), 400, "accountId"),
-    (
-        "AuthorizationsFunction",
-        lambda: post_authorization(purchase(cardAcceptorNameAndLocation="N" * 41)),
-        400,
-        "cardAcceptorNameAndLocation",
-    ),
-    (
-        "AuthorizationsFunction",
-        lambda: post_authorization(purchase(cardAcceptorIdCode="C" * 16)),
-        400,
-        "cardAcceptorIdCode",
-    ),
-    (
-        "AuthorizationsFunction",
-        lambda: post_authorization(purchase(acquiringInstitutionIdCode="1234567")),
-        400,
-        "acquiringInstitutionIdCode",
-    ),
-    (
-        "AuthorizationsFunction",
-        lambda: post_authorization(purchase(systemTraceAuditNumber="1234567")),
-        400,
-        "systemTraceAuditNumber",
-    ),
-    ("AuthorizationsFunction", lambda: post_authorization(purchase(reserved="R" * 61)), 400, "reserved"),
+    one_bad_field("externalId", "E" * 16),
+    one_bad_field("accountId", "1" * 31),
+    one_bad_field("cardAcceptorNameAndLocation", "N" * 41),
+    one_bad_field("cardAcceptorIdCode", "C" * 16),
+    one_bad_field("acquiringInstitutionIdCode", "1234567"),
+    one_bad_field("systemTraceAuditNumber", "1234567"),
+    one_bad_field("reserved", "R" * 61),
     # wrong types and enums
-    (
-        "AuthorizationsFunction",
-        lambda: post_authorization(purchase(cardholderBillingAmount=100)),
-        400,
-        "cardholderBillingAmount",
-    ),
-    ("AuthorizationsFunction", lambda: post_authorization(purchase(accountIdType="PAN")), 400, "accountIdType"),
-    ("AuthorizationsFunction", lambda: post_authorization(purchase(queueTransaction=True)), 400, "queueTransaction"),
-    ("AuthorizationsFunction", lambda: post_authorization(purchase(processingCode="REFUND")), 400, "processingCode"),
-    (
-        "AuthorizationsFunction",
-        lambda: post_authorization(purchase(merchantCategoryCode=5732)),
-        400,
-        "merchantCategoryCode",
-    ),
-    (
-        "AuthorizationsFunction",
-        lambda: post_authorization(purchase(merchantCategoryCode="57321")),
-        400,
-        "merchantCategoryCode",
-    ),
-    (
-        "AuthorizationsFunction",
-        lambda: post_authorization(purchase(cardholderBillingCurrencyCode="usd")),
-        400,
-        "cardholderBillingCurrencyCode",
-    ),
-    (
-        "AuthorizationsFunction",
-        lambda: post_authorization(purchase(transactionDateAndTime="yesterday")),
-        400,
-        "transactionDateAndTime",
-    ),
-    (
-        "AuthorizationsFunction",
-        lambda: post_authorization(purchase(transactionDateAndTime="2026-11-20T13:45:10")),
-        400,
-        "transactionDateAndTime",
-    ),
-    ("AuthorizationsFunction", lambda: post_authorization(purchase(externalId="EXT 0001")), 400, "externalId"),
-    ("AuthorizationsFunction", lambda: post_authorization(purchase(unknownField="x")), 400, "unknownField"),
-    ("AuthorizationsFunction", lambda: post_authorization(purchase(responseCode="000")), 400, "responseCode"),
+    one_bad_field("cardholderBillingAmount", 100),
+    one_bad_field("accountIdType", "PAN"),
+    one_bad_field("queueTransaction", True),
+    one_bad_field("processingCode", "REFUND"),
+    one_bad_field("merchantCategoryCode", 5732),
+    one_bad_field("merchantCategoryCode", "57321"),
+    one_bad_field("cardholderBillingCurrencyCode", "usd"),
+    one_bad_field("transactionDateAndTime", "yesterday"),
+    one_bad_field("transactionDateAndTime", "2026-11-20T13:45:10"),
+    one_bad_field("externalId", "EXT 0001"),
+    one_bad_field("unknownField", "x"),
+    one_bad_field("responseCode", "000"),
     # non-numeric, negative, over-precise amounts
     *[
-        (
-            "AuthorizationsFunction",
-            (lambda v=value: post_authorization(purchase(cardholderBillingAmount=v))),
-            400,
-            "cardholderBillingAmount",
-        )
+        one_bad_field("cardholderBillingAmount", value)
         for value in ["abc", "-5.00", "1e3", "100.001", "", "12345678901.0", " 100.00", "NaN", "Infinity"]
     ],
-    ("AuthorizationsFunction", lambda: post_authorization(purchase(transactionAmount="-1")), 400, "transactionAmount"),
+    one_bad_field("transactionAmount", "-1"),
     # unknown account; account in a program the caller does not reach
     ("AuthorizationsFunction", lambda: post_authorization(purchase(accountId="4000000000000002")), 404, "accountId"),
     (
@@ -290,18 +218,9 @@ def case_id(case: Case) -> str:
     return f"{function.removesuffix('Function')}-{status}-{field}"
 
 
-def snapshot(stack: Any) -> list[str]:
+def snapshot(stack: Stack) -> list[str]:
     """Every item of the ledger table (balances, ledger entries, records, uniqueness keys, outbox)."""
-    dynamodb = stack.client("dynamodb")
-    items: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"TableName": stack.ledger_table, "ConsistentRead": True}
-    while True:
-        page = dynamodb.scan(**kwargs)
-        items.extend(page["Items"])
-        if "LastEvaluatedKey" not in page:
-            break
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    return sorted(json.dumps(item, sort_keys=True) for item in items)
+    return sorted(json.dumps(item, sort_keys=True) for item in ledger_items(stack))
 
 
 def queued_messages(stack: Any) -> int:

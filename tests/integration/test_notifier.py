@@ -10,7 +10,7 @@ import boto3
 import pytest
 from moto.sns.models import sns_backends
 from tools import provision
-from tools.apigw import http_event
+from tools.apigw import http_event, sqs_event
 from tools.local.streams import (
     captured_emails,
     captured_sms,
@@ -20,6 +20,7 @@ from tools.local.streams import (
     published_events,
 )
 from tools.local.webhook_receiver import register_webhook_secrets
+from tools.make_events import PURCHASE
 
 from tests.support import Stack, body, invoke, load_config
 
@@ -79,6 +80,18 @@ users:
 """
 
 
+def purchase(account: str, amount: str) -> dict[str, str]:
+    """The sample purchase of events/, by RANAC, for ``amount`` USD."""
+    return {
+        **PURCHASE,
+        "accountId": account,
+        "accountIdType": "RANAC",
+        "cardholderBillingAmount": amount,
+        "transactionAmount": amount,
+        "transactionCurrencyCode": "USD",
+    }
+
+
 class Channels:
     """The stack with this module's configuration, SES identities/templates and the webhook secret."""
 
@@ -99,25 +112,7 @@ class Channels:
         return self.stack.queues["WebhookDeliveryQueue"]
 
     def authorize(self, account: str, amount: str, external_id: str, client: str = CLIENT) -> dict[str, Any]:
-        request = {
-            "accountId": account,
-            "accountIdType": "RANAC",
-            "processingCode": "PURCHASE",
-            "cardholderBillingAmount": amount,
-            "cardholderBillingCurrencyCode": "USD",
-            "transactionAmount": amount,
-            "transactionCurrencyCode": "USD",
-            "transactionDateAndTime": "2026-11-20T13:45:10-05:00",
-            "merchantCategoryCode": "5732",
-            "acquiringInstitutionIdCode": "123456",
-            "cardAcceptorIdCode": "ELEC00000000001",
-            "cardAcceptorNameAndLocation": "ELECTRONICS STORE  PARIS FR",
-            "merchantCountry": "FRA",
-            "issuerCountryCode": "USA",
-            "responseCode": "00",
-            "externalId": external_id,
-            "queueTransaction": "N",
-        }
+        request = {**purchase(account, amount), "externalId": external_id, "queueTransaction": "N"}
         authorizer = {"clientId": client, "programIds": PROGRAM, "role": "ISSUER"}
         response = invoke(
             "AuthorizationsFunction", http_event("POST", "/authorizations", body=request, authorizer=authorizer)
@@ -272,28 +267,10 @@ def test_processor_dying_after_its_commit_still_notifies_exactly_once(channels, 
         "origin": "CLIENT",
         "clientId": CLIENT,
         "externalId": "EXTCRASH01",
-        "authorization": {**_fields(ERIN, "20.00")},
+        "authorization": purchase(ERIN, "20.00"),
     }
-    event = {
-        "Records": [
-            {
-                "messageId": "m-crash",
-                "receiptHandle": "h-crash",
-                "body": json.dumps(message),
-                "attributes": {
-                    "ApproximateReceiveCount": "1",
-                    "SentTimestamp": "1700000000000",
-                    "SenderId": "AIDAEXAMPLE",
-                    "ApproximateFirstReceiveTimestamp": "1700000000001",
-                },
-                "messageAttributes": {},
-                "md5OfBody": "00000000000000000000000000000000",
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q",
-                "awsRegion": "us-east-1",
-            }
-        ]
-    }
+    event = sqs_event([json.dumps(message)], queue_arn="arn:aws:sqs:us-east-1:123456789012:q")
+    event["Records"][0].update(messageId="m-crash", receiptHandle="h-crash")
     processor = handler_module("AuthProcessorFunction")
 
     def crash(*_: object) -> None:
@@ -350,26 +327,6 @@ def test_a_failing_channel_is_retried_alone(channels, monkeypatch):
     assert channels.notify(records) == {"batchItemFailures": []}
     assert len(captured_emails()) == 1
     assert len(channels.events()) == 1 and len(captured_sms()) == 1  # not sent again
-
-
-def _fields(account: str, amount: str) -> dict[str, str]:
-    return {
-        "accountId": account,
-        "accountIdType": "RANAC",
-        "processingCode": "PURCHASE",
-        "cardholderBillingAmount": amount,
-        "cardholderBillingCurrencyCode": "USD",
-        "transactionAmount": amount,
-        "transactionCurrencyCode": "USD",
-        "transactionDateAndTime": "2026-11-20T13:45:10-05:00",
-        "merchantCategoryCode": "5732",
-        "acquiringInstitutionIdCode": "123456",
-        "cardAcceptorIdCode": "ELEC00000000001",
-        "cardAcceptorNameAndLocation": "ELECTRONICS STORE  PARIS FR",
-        "merchantCountry": "FRA",
-        "issuerCountryCode": "USA",
-        "responseCode": "00",
-    }
 
 
 def test_a_stream_record_of_a_write_that_never_committed_notifies_nobody(channels):

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from tools.apigw import http_event
+from tools.make_events import on_item
 
 from tests.support import CLIENT_CONTEXT, body, invoke, load_event
 
@@ -15,11 +16,10 @@ PWR = {"redemption_type": "PWR"}
 
 
 def get_event(account_id: str = CAROL, query: dict[str, str] | None = None, **authorizer: str) -> dict[str, Any]:
-    return http_event(
+    return on_item(
         "GET",
-        f"/redeemers/{account_id}/preferences",
-        route_key="GET /redeemers/{id}/preferences",
-        path_parameters={"id": account_id},
+        "/redeemers/{id}/preferences",
+        account_id,
         query=PWR if query is None else query,
         authorizer={**CLIENT_CONTEXT, **authorizer},
     )
@@ -28,11 +28,10 @@ def get_event(account_id: str = CAROL, query: dict[str, str] | None = None, **au
 def put_event(
     preferences: Any, account_id: str = CAROL, query: dict[str, str] | None = None, **authorizer: str
 ) -> dict[str, Any]:
-    return http_event(
+    return on_item(
         "PUT",
-        f"/redeemers/{account_id}/preferences",
-        route_key="PUT /redeemers/{id}/preferences",
-        path_parameters={"id": account_id},
+        "/redeemers/{id}/preferences",
+        account_id,
         query=PWR if query is None else query,
         body={"userIdType": "RANAC", "preferences": preferences},
         authorizer={**CLIENT_CONTEXT, **authorizer},

@@ -78,6 +78,24 @@ def purchase(amount: str | Decimal = "100.00", **overrides: Any) -> Purchase:
     return Purchase(**facts)
 
 
+# The fields a POST /authorizations body may not leave out (Mastercard's required fields).
+REQUIRED_AUTHORIZATION_FIELDS = [
+    "accountId",
+    "accountIdType",
+    "acquiringInstitutionIdCode",
+    "cardAcceptorIdCode",
+    "cardAcceptorNameAndLocation",
+    "cardholderBillingAmount",
+    "cardholderBillingCurrencyCode",
+    "issuerCountryCode",
+    "merchantCategoryCode",
+    "processingCode",
+    "transactionDateAndTime",
+    "externalId",
+    "queueTransaction",
+]
+
+
 def authorization_fields(**overrides: Any) -> dict[str, Any]:
     """A valid POST /authorizations body (as JSON would carry it)."""
     body: dict[str, Any] = {

@@ -17,25 +17,9 @@ from rewards.models.pwr import (
     SearchProfileRequest,
     SetPreferencesRequest,
 )
-from tests.unit.builders import authorization_fields
+from tests.unit.builders import REQUIRED_AUTHORIZATION_FIELDS, authorization_fields
 
 pytestmark = pytest.mark.unit
-
-REQUIRED = [
-    "accountId",
-    "accountIdType",
-    "acquiringInstitutionIdCode",
-    "cardAcceptorIdCode",
-    "cardAcceptorNameAndLocation",
-    "cardholderBillingAmount",
-    "cardholderBillingCurrencyCode",
-    "issuerCountryCode",
-    "merchantCategoryCode",
-    "processingCode",
-    "transactionDateAndTime",
-    "externalId",
-    "queueTransaction",
-]
 
 
 def _refused_fields(body: dict[str, object]) -> set[str]:
@@ -51,7 +35,7 @@ def test_valid_request_parses():
     assert request.transactionDateAndTime.utcoffset() is not None
 
 
-@pytest.mark.parametrize("field", REQUIRED)
+@pytest.mark.parametrize("field", REQUIRED_AUTHORIZATION_FIELDS)
 def test_required_field_missing_is_refused_by_name(field):
     body = authorization_fields()
     del body[field]

@@ -35,28 +35,29 @@ from rewards.ids import new_uuid
 EVENT_RETENTION = timedelta(days=30)
 
 
-def account_key(account_id: str) -> tuple[str, str]:
-    return f"ACCOUNT#{account_id}", "ACCOUNT"
+@dataclass(frozen=True)
+class ItemKey:
+    """The pk / sk of an entity stored as one item: ``{kind}#{id}`` / ``{kind}``."""
+
+    kind: str
+
+    def __call__(self, item_id: str | int) -> tuple[str, str]:
+        return self.pk(item_id), self.kind
+
+    def pk(self, item_id: str | int) -> str:
+        return f"{self.prefix}{item_id}"
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.kind}#"
 
 
-def pool_key(pool_id: str) -> tuple[str, str]:
-    return f"POOL#{pool_id}", "POOL"
-
-
-def card_key(card_hash: str) -> tuple[str, str]:
-    return f"CARD#{card_hash}", "CARD"
-
-
-def bcn_key(bcn_hash: str) -> tuple[str, str]:
-    return f"BCN#{bcn_hash}", "BCN"
-
-
-def authorization_key(auth_id: str) -> tuple[str, str]:
-    return f"AUTH#{auth_id}", "AUTH"
-
-
-def unique_key(business_key: str) -> tuple[str, str]:
-    return f"UNIQUE#{business_key}", "UNIQUE"
+account_key = ItemKey("ACCOUNT")
+pool_key = ItemKey("POOL")
+card_key = ItemKey("CARD")
+bcn_key = ItemKey("BCN")
+authorization_key = ItemKey("AUTH")
+unique_key = ItemKey("UNIQUE")
 
 
 def iso(moment: datetime) -> str:

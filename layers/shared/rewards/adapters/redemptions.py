@@ -14,26 +14,20 @@ from decimal import Decimal
 from typing import Any
 
 from rewards.adapters.dynamo import Item, Op, Table, from_item
-from rewards.adapters.ledger import LedgerStore, authorization_key
+from rewards.adapters.ledger import ItemKey, LedgerStore, account_key, authorization_key
 
 HISTORY_PREFIX = "DR#"
 TOKEN_KEYS = {"pk", "sk", "gsi1pk", "gsi1sk"}
 
 
-def request_key(request_id: str) -> tuple[str, str]:
-    return f"DRREQUEST#{request_id}", "DRREQUEST"
-
-
-def redemption_key(redemption_id: int) -> tuple[str, str]:
-    return f"REDEMPTION#{redemption_id}", "REDEMPTION"
-
-
-def credit_key(credit_id: str) -> tuple[str, str]:
-    return f"CREDIT#{credit_id}", "CREDIT"
+request_key = ItemKey("DRREQUEST")
+redemption_key = ItemKey("REDEMPTION")
+credit_key = ItemKey("CREDIT")
 
 
 def history_partition(account_id: str) -> str:
-    return f"ACCOUNT#{account_id}"
+    """gsi1pk of an account's redemptions and credits (and of its authorizations)."""
+    return account_key.pk(account_id)
 
 
 class RedemptionStore(LedgerStore):
