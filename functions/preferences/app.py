@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from rewards import runtime
 from rewards.http import PWR_SOURCE, build_resolver, current_caller, lambda_entry
 from rewards.models.pwr import Preferences, SetPreferencesRequest
+from rewards.services import profiles  # noqa: F401 - the use case loads at init, not on the first request
 
 app = build_resolver(PWR_SOURCE)
 

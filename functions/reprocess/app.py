@@ -10,6 +10,7 @@ from rewards import runtime
 from rewards.http import PWR_SOURCE, build_resolver, current_caller, lambda_entry
 from rewards.models.pwr import ReprocessRequest, ReprocessResponse
 from rewards.observability import metrics
+from rewards.services import authorizations  # noqa: F401 - the use case loads at init, not on the first request
 from rewards.services.metrics import record_outcome
 
 app = build_resolver(PWR_SOURCE)

@@ -40,4 +40,6 @@ if getattr(_make_record, "__name__", "") != _masked_record.__name__:  # once, ev
 
 logger = Logger(logger_formatter=CardMaskingFormatter())
 metrics = Metrics()
-tracer = Tracer()
+# Patch only what the functions call (boto3, and http.client for the webhook POSTs): patch_all would
+# import and patch every supported library installed (requests, sqlite3, ...) at cold start.
+tracer = Tracer(patch_modules=("botocore", "httplib"))

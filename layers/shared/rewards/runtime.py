@@ -1,18 +1,23 @@
-"""Composition root: AWS clients and stores, created once per container and only when first used."""
+"""Composition root: AWS clients and stores, created once per container and only when first used.
+
+Each factory imports its own adapter or service, so a function loads only the code it uses
+(cold start: the profile functions never import the authorization service, the notifier neither).
+"""
 
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rewards.adapters.config_store import ConfigStore
-from rewards.adapters.dynamo import Table
-from rewards.adapters.ledger import LedgerStore
-from rewards.adapters.queue import AuthorizationQueue
 from rewards.cardnumbers import card_hash
-from rewards.services.authorizations import AuthorizationService
-from rewards.services.profiles import ProfileService
 from rewards.settings import settings
+
+if TYPE_CHECKING:
+    from rewards.adapters.config_store import ConfigStore
+    from rewards.adapters.ledger import LedgerStore
+    from rewards.adapters.queue import AuthorizationQueue
+    from rewards.services.authorizations import AuthorizationService
+    from rewards.services.profiles import ProfileService
 
 SECRET_MAX_AGE_SECONDS = 300
 
@@ -28,16 +33,24 @@ def aws_client(service: str) -> Any:
 
 @cache
 def ledger_store() -> LedgerStore:
+    from rewards.adapters.dynamo import Table
+    from rewards.adapters.ledger import LedgerStore
+
     return LedgerStore(Table(aws_client("dynamodb"), settings().ledger_table))
 
 
 @cache
 def config_store() -> ConfigStore:
+    from rewards.adapters.config_store import ConfigStore
+    from rewards.adapters.dynamo import Table
+
     return ConfigStore(Table(aws_client("dynamodb"), settings().config_table), settings().config_cache_seconds)
 
 
 @cache
 def authorization_queue() -> AuthorizationQueue:
+    from rewards.adapters.queue import AuthorizationQueue
+
     url = settings().auth_queue_url
     if not url:
         raise RuntimeError("AUTH_QUEUE_URL is not set for this function")
@@ -80,9 +93,13 @@ def reset() -> None:
 
 @cache
 def authorization_service() -> AuthorizationService:
+    from rewards.services.authorizations import AuthorizationService
+
     return AuthorizationService(ledger_store(), config_store(), hash_card)
 
 
 @cache
 def profile_service() -> ProfileService:
+    from rewards.services.profiles import ProfileService
+
     return ProfileService(ledger_store(), config_store(), hash_card)

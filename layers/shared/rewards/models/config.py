@@ -257,6 +257,8 @@ class Client(Strict):
 
 
 class PreferencesDoc(Strict):
+    model_config = ConfigDict(defer_build=True)  # the configuration loader's; no function uses it
+
     redemptionFrequency: RedemptionFrequency = RedemptionFrequency.OFF
     minAccountPurchaseThreshold: Money | None = None
     fixedAccountRedemptionAmount: Annotated[Money, Field(gt=0)] | None = None  # as the PUT API: a $0 credit is none
@@ -267,6 +269,8 @@ class PreferencesDoc(Strict):
 
 
 class AccountDoc(Strict):
+    model_config = ConfigDict(defer_build=True)  # the configuration loader's; no function uses it
+
     accountId: str = Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9]+$", description="RANAC")
     cardNumber: str = Field(pattern=r"^\d{12,19}$", description="BAN; stored only as a keyed hash + last four")
     programId: ProgramId
@@ -289,12 +293,16 @@ class AccountDoc(Strict):
 
 
 class UserDoc(Strict):
+    model_config = ConfigDict(defer_build=True)  # the configuration loader's; no function uses it
+
     userId: str = Field(min_length=1, max_length=30)
     bankCustomerNumber: str | None = Field(default=None, max_length=30)
     accounts: list[AccountDoc] = Field(min_length=1)
 
 
 class HouseholdDoc(Strict):
+    model_config = ConfigDict(defer_build=True)  # the configuration loader's; no function uses it
+
     householdId: str = Field(min_length=1, max_length=40)
     programId: ProgramId
     openingBalance: Annotated[Decimal, Field(ge=0)]
@@ -302,6 +310,8 @@ class HouseholdDoc(Strict):
 
 class ConfigurationDocument(Strict):
     """The whole document the configuration loader accepts (YAML or JSON)."""
+
+    model_config = ConfigDict(defer_build=True)  # built on the loader's first use, never in a function
 
     programs: list[Program] = Field(default_factory=list)
     clients: list[Client] = Field(default_factory=list)

@@ -6,7 +6,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from aws_lambda_powertools.event_handler.openapi.encoders import decimal_encoder
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
 
 from rewards.domain import RedemptionFrequency
@@ -38,6 +37,12 @@ class Request(BaseModel):
 
 
 # Decimals leave the service as JSON numbers (integral -> int); arithmetic never leaves Decimal.
+def decimal_encoder(value: Decimal) -> int | float:
+    """Integral Decimals as int, others as float (Powertools' encoder, without importing its event handler)."""
+    exponent = value.as_tuple().exponent
+    return int(value) if isinstance(exponent, int) and exponent >= 0 else float(value)
+
+
 JsonNumber = Annotated[Decimal, PlainSerializer(decimal_encoder, when_used="json")]
 
 
