@@ -77,7 +77,7 @@ def _notifier() -> Notifier:
 
 @cache
 def _webhook_sender() -> WebhookSender:
-    timeout = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "3"))
+    timeout = int(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "3"))  # whole seconds
     return WebhookSender(_marker_store(), SecretStore(client("ssm")), HttpPoster(timeout))
 
 

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
-from rewards.adapters.config_store import ConfigStore
 from rewards.adapters.dynamo import TransactionRefused, TransientConflict
 from rewards.adapters.ledger import LedgerMovement, LedgerStore, OutboxEvent, authorization_key, iso
 from rewards.domain import Account, Caller, RedemptionFrequency
@@ -23,19 +20,13 @@ from rewards.observability import logger
 from rewards.rules.conversion import Purchase
 from rewards.rules.pipeline import Decision, decide
 from rewards.rules.reasons import FILTER_CATEGORIES, ReasonCode
-from rewards.services.accounts import AccountContext, CardHasher, find_account, load_context, unknown_account
+from rewards.services.accounts import AccountContext, find_account, load_context, unknown_account
+from rewards.services.use_case import MAX_ATTEMPTS, UseCase
 
-MAX_ATTEMPTS = 6
 MAX_DATE_RANGE_DAYS = 366
 MAX_LISTED = 1000
 EVENT_AUTHORIZATION_PROCESSED = "pwr.authorization.processed"
 QUEUED_MESSAGE = "Authorization accepted and queued for processing"
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -131,21 +122,7 @@ def _outcome(decision: Decision) -> dict[str, Any]:
     }
 
 
-class AuthorizationService:
-    def __init__(
-        self,
-        store: LedgerStore,
-        config: ConfigStore,
-        hash_card: CardHasher,
-        clock: Clock = utc_now,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.store = store
-        self.config = config
-        self.hash_card = hash_card
-        self.clock = clock
-        self.sleep = sleep
-
+class AuthorizationService(UseCase[LedgerStore]):
     # -- processing --------------------------------------------------------------------
     def resolve(self, caller: Caller | None, fields: AuthorizationFields) -> AccountContext:
         account = find_account(
@@ -196,7 +173,7 @@ class AuthorizationService:
                     context = load_context(self.store, self.config, self._reload(account.accountId))
                 continue  # "record": the random id was taken; draw another
             except TransientConflict:
-                self.sleep(0.02 * 2**attempt)
+                self.back_off(attempt)
                 with contextlib.suppress(TransientConflict):  # the conditions guard a stale context
                     context = load_context(self.store, self.config, self._reload(account.accountId))
                 continue
@@ -253,7 +230,10 @@ class AuthorizationService:
                 reference=record.id,
             )
             ops.extend(self.store.movement_ops(movement, now))
-            ops.append(self.store.preference_op(account, turn_off=decision.turnPwrOff))
+            if decision.turnPwrOff:  # SNGL: pinned, so it turns itself OFF exactly once
+                ops.append(self.store.preference_op(account, turn_off=True))
+            # Other frequencies are not pinned (one write unit less): a concurrent preference
+            # change is then ordered after this authorization, which read the preferences first.
         ops.append(self.store.event_op(self._event(record, fields, decision, context, origin, now), now))
         self.store.transact(ops)
 
@@ -393,7 +373,7 @@ class AuthorizationService:
                         "This authorization was already reprocessed.", reason_code="ALREADY_REPROCESSED"
                     ) from None
             except TransientConflict:
-                self.sleep(0.02 * 2**attempt)
+                self.back_off(attempt)
         raise Unavailable("The reprocess could not be committed; retry the request.")
 
     @staticmethod
