@@ -24,8 +24,12 @@ class QueuedAuthorizationRecord(SqsRecordModel):
     body: Json[QueuedAuthorization]  # type: ignore[assignment]
 
 
+# logger: every failed record (malformed body or processing error) is logged with its reason.
 processor = BatchProcessor(
-    event_type=EventType.SQS, model=QueuedAuthorizationRecord, raise_on_entire_batch_failure=False
+    event_type=EventType.SQS,
+    model=QueuedAuthorizationRecord,
+    raise_on_entire_batch_failure=False,
+    logger=logger,  # type: ignore[arg-type]  # Powertools' Logger offers the logging.Logger methods used
 )
 
 

@@ -171,3 +171,18 @@ def test_stored_authorization_keeps_no_card_number_and_stays_reprocessable(demo)
     [stored] = [i for i in items if i["pk"]["S"] == f"AUTH#{purchase['id']}"]
     assert stored["fields"]["M"]["accountId"]["S"] == CAROL
     assert reprocess(purchase["id"])["statusCode"] == 200
+
+
+def test_retried_purchase_after_a_reprocess_gets_its_first_answer_and_redeems_nothing(demo):
+    first = carol_purchase("CAROL0009")
+    assert first["responseReasonId"] == "59"
+    assert reprocess(first["id"])["statusCode"] == 200
+    balance_after_reprocess = carol_balance()
+
+    retried = carol_purchase("CAROL0009")
+
+    assert retried == first  # the first answer, not the reprocessed state
+    assert carol_balance() == balance_after_reprocess
+    assert len(debits(CAROL)) == 1
+    [current] = listed("R")
+    assert current["id"] == first["id"] and current["responseReasonId"] == "60"

@@ -175,8 +175,11 @@ class LedgerStore:
         return self.table.get(*authorization_key(auth_id))
 
     def unique_reference(self, business_key: str) -> str | None:
-        item = self.table.get(*unique_key(business_key))
+        item = self.unique_item(business_key)
         return item["reference"] if item else None
+
+    def unique_item(self, business_key: str) -> Item | None:
+        return self.table.get(*unique_key(business_key))
 
     def authorization_items_for_account(self, account_id: str, from_key: str, to_key: str, limit: int) -> list[Item]:
         return self.table.query(
@@ -243,11 +246,12 @@ class LedgerStore:
         )
         return [Op("balance", balance_update), Op("ledger", entry)]
 
-    def unique_op(self, business_key: str, reference: str, now: datetime) -> Op:
+    def unique_op(self, business_key: str, reference: str, now: datetime, **first_result: str) -> Op:
+        """The permanent business key; ``first_result`` keeps what the first answer said, for replays."""
         pk, sk = unique_key(business_key)
         return Op(
             "unique",
-            self.table.put_action({"pk": pk, "sk": sk, "reference": reference, "createdAt": iso(now)}),
+            self.table.put_action({"pk": pk, "sk": sk, "reference": reference, "createdAt": iso(now), **first_result}),
         )
 
     def event_op(self, event: OutboxEvent, now: datetime) -> Op:

@@ -197,7 +197,15 @@ class AuthorizationService(UseCase[LedgerStore]):
     ) -> None:
         now = self.clock()
         account, pool, program = context.account, context.pool, context.program
-        ops = [self.store.unique_op(business_key, record.id, now)]
+        ops = [
+            self.store.unique_op(
+                business_key,
+                record.id,
+                now,
+                responseReasonId=record.responseReasonId,
+                responseReasonDesc=record.responseReasonDesc,
+            )
+        ]
         pk, sk = authorization_key(record.id)
         ops.append(
             self.store.record_op(
@@ -278,14 +286,20 @@ class AuthorizationService(UseCase[LedgerStore]):
         )
 
     def replay(self, business_key: str) -> Processed:
-        """The first result for a business key that was already processed."""
-        reference = self.store.unique_reference(business_key)
-        item = self.store.authorization_item(reference) if reference else None
-        if item is None:
+        """The first result for a business key that was already processed.
+
+        The answer is the first one, even if the authorization was reprocessed since: a retried
+        request must not see a different outcome (its record shows the current state).
+        """
+        unique = self.store.unique_item(business_key)
+        item = self.store.authorization_item(unique["reference"]) if unique else None
+        if unique is None or item is None:
             raise Unavailable("The original authorization is not readable yet; retry the request.")
+        authorization = Authorization.model_validate(item["record"])
+        first: dict[str, Any] = {k: unique[k] for k in ("responseReasonId", "responseReasonDesc") if k in unique}
         program = self.config.program(item["programId"])
         service_type = program.authRewardsServiceType if program else "PWR"
-        return Processed(Authorization.model_validate(item["record"]), item["programId"], service_type, replayed=True)
+        return Processed(authorization.model_copy(update=first), item["programId"], service_type, replayed=True)
 
     # -- queueing ----------------------------------------------------------------------
     def queue_message(self, caller: Caller, request: AuthorizationRequest) -> QueuedAuthorization:

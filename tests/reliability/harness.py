@@ -1,0 +1,337 @@
+"""Shared pieces of the reliability suite: fresh households, events, per-thread handler copies,
+and the ledger invariant read straight from the table."""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import json
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+from types import ModuleType
+from typing import Any
+
+from tools.apigw import http_event, sqs_event
+from tools.samtemplate import handler_path
+
+from rewards.adapters.dynamo import from_item
+from tests.support import LambdaContext, Stack, load_config
+
+PROGRAM_ID = "PWRREL"
+CLIENT_ID = "rel-issuer"
+CALLER = {"clientId": CLIENT_ID, "programIds": PROGRAM_ID, "role": "ISSUER"}
+MERCHANT_ID = "rel-merchant"
+MERCHANT = {"clientId": MERCHANT_ID, "programIds": PROGRAM_ID, "role": "MERCHANT"}
+DR_ITEM = "REL1"  # a catalog item priced like the program's base tier (1 point per cent)
+COST_PER_POINT = Decimal("0.01")
+_serial = itertools.count(1)
+
+
+def program(partial: bool = False) -> dict[str, Any]:
+    return {
+        "programId": PROGRAM_ID,
+        "programName": "Reliability",
+        "pointsName": "Points",
+        "currencyCode": "USD",
+        "authRewardsServiceType": "PWR",
+        "filters": {"minPurchaseAmount": "1.00"},
+        "baseConversion": {"name": "Base", "tiers": [{"fromAmount": "0", "costPerPoint": str(COST_PER_POINT)}]},
+        "roundingMethod": "NATURAL",
+        "redemptionMinimumCash": "10.00",
+        "partialRedemption": {"enabled": partial, "cashIncrement": "10.00"},
+        "reprocessableReasonCodes": ["59", "72"],
+        "catalog": {
+            "redemptionItems": [
+                {
+                    "redemptionItemId": DR_ITEM,
+                    "type": "MERCHANDISE",
+                    "description": "Reliability item",
+                    "costPerPoint": str(COST_PER_POINT),
+                }
+            ]
+        },
+    }
+
+
+@dataclass(frozen=True)
+class Household:
+    """One pool shared by a SNGL redeemer, a MULT redeemer and an OFF redeemer."""
+
+    pool_id: str
+    opening: Decimal
+    alice: str
+    bob: str
+    carol: str
+
+    @property
+    def accounts(self) -> tuple[str, str, str]:
+        return self.alice, self.bob, self.carol
+
+
+def new_household(stack: Stack, opening: Decimal, *, partial: bool = False) -> Household:
+    """Load a household no earlier test has touched (unique ids, unique card numbers)."""
+    n = next(_serial)
+    tag = f"{n:06d}"
+    household = Household(f"HH-REL-{tag}", opening, f"RANACA{tag}", f"RANACB{tag}", f"RANACC{tag}")
+
+    def account(account_id: str, card: int, frequency: str) -> dict[str, Any]:
+        return {
+            "accountId": account_id,
+            "cardNumber": f"59{n:08d}{card:06d}",
+            "programId": PROGRAM_ID,
+            "householdId": household.pool_id,
+            "householdRole": "PRIMARY_REDEEMER" if card == 1 else "REDEEMER",
+            "preferences": {"redemptionFrequency": frequency},
+        }
+
+    document = {
+        "programs": [program(partial)],
+        "clients": [
+            {"clientId": CLIENT_ID, "name": "Reliability", "role": "ISSUER", "programIds": [PROGRAM_ID]},
+            {"clientId": MERCHANT_ID, "name": "Reliability shop", "role": "MERCHANT", "programIds": [PROGRAM_ID]},
+        ],
+        "households": [{"householdId": household.pool_id, "programId": PROGRAM_ID, "openingBalance": str(opening)}],
+        "users": [
+            {"userId": f"alice{tag}", "accounts": [account(household.alice, 1, "SNGL")]},
+            {"userId": f"bob{tag}", "accounts": [account(household.bob, 2, "MULT")]},
+            {"userId": f"carol{tag}", "accounts": [account(household.carol, 3, "OFF")]},
+        ],
+    }
+    load_config(stack, text=json.dumps(document))
+    return household
+
+
+def fields(account_id: str, amount: Decimal) -> dict[str, Any]:
+    return {
+        "accountId": account_id,
+        "accountIdType": "RANAC",
+        "processingCode": "PURCHASE",
+        "cardholderBillingAmount": f"{amount:.2f}",
+        "cardholderBillingCurrencyCode": "USD",
+        "transactionAmount": f"{amount:.2f}",
+        "transactionCurrencyCode": "USD",
+        "transactionDateAndTime": "2026-11-20T13:45:10-05:00",
+        "merchantCategoryCode": "5732",
+        "acquiringInstitutionIdCode": "123456",
+        "cardAcceptorIdCode": "ELEC00000000001",
+        "cardAcceptorNameAndLocation": "ELECTRONICS STORE  PARIS FR",
+        "merchantCountry": "FRA",
+        "issuerCountryCode": "USA",
+        "responseCode": "00",
+    }
+
+
+def points_for(amount: Decimal) -> Decimal:
+    return amount / COST_PER_POINT
+
+
+def post_authorization(account_id: str, amount: Decimal, external_id: str) -> dict[str, Any]:
+    body = {**fields(account_id, amount), "externalId": external_id, "queueTransaction": "N"}
+    return http_event("POST", "/authorizations", body=body, authorizer=CALLER)
+
+
+def network_message(account_id: str, amount: Decimal, reference: str) -> str:
+    return json.dumps({"origin": "NETWORK", "externalId": reference, "authorization": fields(account_id, amount)})
+
+
+def network_event(*bodies: str) -> dict[str, Any]:
+    return sqs_event(list(bodies))
+
+
+def put_preferences(account_id: str, preferences: dict[str, Any]) -> dict[str, Any]:
+    return http_event(
+        "PUT",
+        f"/redeemers/{account_id}/preferences",
+        route_key="PUT /redeemers/{id}/preferences",
+        path_parameters={"id": account_id},
+        query={"redemption_type": "PWR"},
+        body={"userIdType": "RANAC", "preferences": preferences},
+        authorizer=CALLER,
+    )
+
+
+def post_reprocess(auth_id: str, account_id: str) -> dict[str, Any]:
+    return http_event(
+        "POST",
+        f"/authorizations/{auth_id}/reprocess",
+        route_key="POST /authorizations/{id}/reprocess",
+        path_parameters={"id": auth_id},
+        body={"processedBy": "RELTEST", "accountId": account_id, "accountIdType": "RANAC"},
+        authorizer=CALLER,
+    )
+
+
+def dr_redemption(account_id: str, amount: Decimal, external_id: str) -> dict[str, Any]:
+    """POST /redemptions of one catalog item worth ``amount`` (points_for(amount) points)."""
+    return {
+        "items": [
+            {
+                "description": "Reliability item",
+                "cashEquivalent": f"{amount:.2f}",
+                "paymentOption": "POINTS_ONLY",
+                "quantity": 1,
+                "redemptionItemId": DR_ITEM,
+            }
+        ],
+        "processedBy": "RELTEST",
+        "redemptionType": "MERCHANDISE",
+        "userId": account_id,
+        "userIdType": "RANAC",
+        "externalId": external_id,
+    }
+
+
+def post_redemption(account_id: str, amount: Decimal, external_id: str) -> dict[str, Any]:
+    body = dr_redemption(account_id, amount, external_id)
+    return http_event("POST", "/redemptions", body=body, authorizer=MERCHANT)
+
+
+def post_credit(redemption_id: int, points: int | None) -> dict[str, Any]:
+    return http_event(
+        "POST",
+        f"/redemptions/{redemption_id}/credits",
+        route_key="POST /redemptions/{id}/credits",
+        path_parameters={"id": str(redemption_id)},
+        body={"pointsCredited": points} if points is not None else None,
+        authorizer=MERCHANT,
+    )
+
+
+# -- handlers ----------------------------------------------------------------------------
+def fresh_handler(logical_id: str) -> Any:
+    """A new copy of a function's module: one Lambda container, safe to call from its own thread
+    (a resolver or batch processor is stateful and serves one invocation at a time)."""
+    path, function = handler_path(logical_id)
+    name = f"container_{logical_id}_{next(_serial)}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec and spec.loader
+    module: ModuleType = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # pydantic resolves the module's postponed annotations through it
+    spec.loader.exec_module(module)
+    handler = getattr(module, function)
+
+    def call(event: dict[str, Any]) -> dict[str, Any]:
+        return dict(handler(event, LambdaContext(function_name=logical_id)))
+
+    return call
+
+
+# -- reading the ledger ------------------------------------------------------------------
+@dataclass(frozen=True)
+class PoolState:
+    balance: Decimal
+    opening: Decimal
+    total_debits: Decimal
+    total_credits: Decimal
+    entries: list[dict[str, Any]]
+
+    def sum(self, kind: str) -> Decimal:
+        return sum((Decimal(e["points"]) for e in self.entries if e["entryType"] == kind), Decimal(0))
+
+
+def _query(stack: Stack, **kwargs: Any) -> list[dict[str, Any]]:
+    client = stack.client("dynamodb")
+    items: list[dict[str, Any]] = []
+    while True:
+        response = client.query(TableName=stack.ledger_table, **kwargs)
+        items.extend(from_item(raw) for raw in response["Items"])
+        if "LastEvaluatedKey" not in response:
+            return items
+        kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def pool_state(stack: Stack, pool_id: str) -> PoolState:
+    items = _query(
+        stack,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"POOL#{pool_id}"}},
+        ConsistentRead=True,
+    )
+    [pool] = [i for i in items if i["sk"] == "POOL"]
+    entries = [i for i in items if i["sk"].startswith("LEDGER#")]
+    return PoolState(
+        Decimal(pool["balance"]),
+        Decimal(pool["openingBalance"]),
+        Decimal(pool["totalDebits"]),
+        Decimal(pool["totalCredits"]),
+        entries,
+    )
+
+
+def authorization_items(stack: Stack, account_id: str) -> list[dict[str, Any]]:
+    """The account's AUTH items (its gsi1 partition also holds its DR history)."""
+    return _query(
+        stack,
+        IndexName="gsi1",
+        KeyConditionExpression="gsi1pk = :pk AND begins_with(gsi1sk, :auth)",
+        ExpressionAttributeValues={":pk": {"S": f"ACCOUNT#{account_id}"}, ":auth": {"S": "AUTH#"}},
+    )
+
+
+def assert_ledger_adds_up(state: PoolState) -> None:
+    """balance = opening - debits + credits, the running totals agree, nothing is negative."""
+    debits, credits = state.sum("DEBIT"), state.sum("CREDIT")
+    assert state.balance >= 0, state
+    assert all(Decimal(e["points"]) > 0 for e in state.entries)
+    assert state.total_debits == debits and state.total_credits == credits, state
+    assert state.balance == state.opening - debits + credits, state
+
+
+def assert_each_redeemed_once(state: PoolState) -> None:
+    """One debit per (source, authorization or redemption request): nothing is redeemed twice.
+    (A DR redemption may be credited in several parts; assert_credits_within_redemptions checks those.)"""
+    counts = Counter((e["source"], e["reference"]) for e in state.entries if e["source"] != "DR_CREDIT")
+    assert all(count == 1 for count in counts.values()), counts.most_common(3)
+
+
+def assert_records_agree_with_ledger(stack: Stack, household: Household, state: PoolState) -> int:
+    """Every Authorization record's pointsRedeemed equals the ledger debits made for it."""
+    debited: Counter[str] = Counter()
+    for entry in state.entries:
+        if entry["entryType"] == "DEBIT" and entry["source"].startswith("PWR_"):
+            debited[entry["reference"]] += Decimal(entry["points"])
+    records = [item for a in household.accounts for item in authorization_items(stack, a)]
+    for item in records:
+        recorded = Decimal(item["record"].get("pointsRedeemed") or 0)
+        assert recorded == debited.pop(item["record"]["id"], Decimal(0)), item["record"]
+    assert not debited, f"ledger debits without an authorization record: {dict(debited)}"
+    return len(records)
+
+
+def assert_credits_within_redemptions(state: PoolState, redeemed: dict[str, Decimal]) -> None:
+    """Credits of each DR redemption line (by redemptionId) never exceed the points it redeemed."""
+    credited: Counter[str] = Counter()
+    for entry in state.entries:
+        if entry["source"] == "DR_CREDIT":
+            credited[entry["reference"]] += Decimal(entry["points"])
+    for redemption_id, points in credited.items():
+        assert points <= redeemed.get(redemption_id, Decimal(0)), (redemption_id, points, redeemed)
+
+
+def assert_no_authorization_redeemed_twice(state: PoolState) -> None:
+    """An authorization is redeemed at most once, whether at authorization time or by reprocess."""
+    counts = Counter(e["reference"] for e in state.entries if e["source"].startswith("PWR_"))
+    assert all(count == 1 for count in counts.values()), counts.most_common(3)
+
+
+def empty_ledger(stack: Stack) -> None:
+    """Recreate the ledger table with the same schema (moto's queries scan the whole table, so a
+    long model-based run stays fast when every example starts from an empty table)."""
+    client = stack.client("dynamodb")
+    table = client.describe_table(TableName=stack.ledger_table)["Table"]
+    client.delete_table(TableName=stack.ledger_table)
+    request: dict[str, Any] = {
+        "TableName": stack.ledger_table,
+        "AttributeDefinitions": table["AttributeDefinitions"],
+        "KeySchema": table["KeySchema"],
+        "BillingMode": "PAY_PER_REQUEST",
+        "GlobalSecondaryIndexes": [
+            {key: index[key] for key in ("IndexName", "KeySchema", "Projection")}
+            for index in table.get("GlobalSecondaryIndexes", [])
+        ],
+    }
+    if "StreamSpecification" in table:
+        request["StreamSpecification"] = table["StreamSpecification"]
+    client.create_table(**request)

@@ -1,0 +1,201 @@
+"""Model-based test: random sequences of network and API authorizations, preference changes,
+reprocesses, redeliveries, Digital Redemptions and their credits against one household, with the
+ledger invariants checked after every step. One moto stack per test; every example starts from
+an empty ledger table and loads a fresh household.
+
+    HYPOTHESIS_MAX_EXAMPLES=10000 .venv/bin/pytest tests/reliability/test_state_machine.py   # long run
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections import Counter
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from tests.reliability import harness
+from tests.support import body, invoke
+
+MAX_EXAMPLES = int(os.environ.get("HYPOTHESIS_MAX_EXAMPLES", "40"))
+STEPS = int(os.environ.get("HYPOTHESIS_STEPS", "12"))
+REPROCESSABLE = {"59", "72"}
+
+accounts = st.sampled_from(["alice", "bob", "carol"])
+amounts = st.one_of(
+    st.sampled_from([Decimal("0.50"), Decimal("10.00"), Decimal("100.00"), Decimal("250.00")]),
+    st.decimals(min_value=Decimal("0.01"), max_value=Decimal("800.00"), places=2),
+)
+preferences = st.fixed_dictionaries(
+    {"redemptionFrequency": st.sampled_from(["OFF", "SNGL", "MULT"])},
+    optional={
+        "minAccountPurchaseThreshold": st.sampled_from([5, 50, 150]),
+        "fixedAccountRedemptionAmount": st.sampled_from([10, 40, 75]),
+    },
+)
+_references = itertools.count(1)
+REACHED: Counter[str] = Counter()  # proof that the run exercised the interesting paths
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    stack: Any = None
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.household: harness.Household | None = None
+        self.deliveries: list[tuple[str, Any, Any]] = []  # (kind, event, first answer)
+        self.reprocessed: list[tuple[str, str]] = []
+        self.redeemed: dict[str, Decimal] = {}  # DR redemptionId -> points it took
+        self.credited: Counter[str] = Counter()  # DR redemptionId -> points credited back
+
+    def balance(self) -> Decimal:
+        assert self.household is not None
+        return harness.pool_state(self.stack, self.household.pool_id).balance
+
+    def account(self, name: str) -> str:
+        assert self.household is not None
+        return str(getattr(self.household, name))
+
+    @initialize(opening=st.integers(min_value=0, max_value=60_000), partial=st.booleans())
+    def new_household(self, opening: int, partial: bool) -> None:
+        harness.empty_ledger(self.stack)
+        self.household = harness.new_household(self.stack, Decimal(opening), partial=partial)
+
+    @rule(name=accounts, amount=amounts)
+    def network_authorization(self, name: str, amount: Decimal) -> None:
+        event = harness.network_event(harness.network_message(self.account(name), amount, f"SM{next(_references)}"))
+        answer = invoke("AuthProcessorFunction", event)
+        assert answer == {"batchItemFailures": []}, answer
+        self.deliveries.append(("NETWORK", event, answer))
+
+    @rule(name=accounts, amount=amounts)
+    def api_authorization(self, name: str, amount: Decimal) -> None:
+        event = harness.post_authorization(self.account(name), amount, f"SM{next(_references)}")
+        response = invoke("AuthorizationsFunction", event)
+        assert response["statusCode"] == 200, response
+        self.deliveries.append(("API", event, body(response)))
+
+    @precondition(lambda self: self.deliveries)
+    @rule(data=st.data())
+    def redeliver(self, data: st.DataObject) -> None:
+        kind, delivered, first = data.draw(st.sampled_from(self.deliveries))
+        REACHED["redelivered"] += 1
+        if kind == "NETWORK":
+            assert invoke("AuthProcessorFunction", delivered) == first
+        else:
+            response = invoke("AuthorizationsFunction", delivered)
+            assert response["statusCode"] == 200 and body(response) == first, (response, first)
+
+    @rule(name=accounts, prefs=preferences)
+    def change_preferences(self, name: str, prefs: dict[str, Any]) -> None:
+        response = invoke("PreferencesFunction", harness.put_preferences(self.account(name), prefs))
+        assert response["statusCode"] == 200, response
+        assert body(response)["redemptionFrequency"] == prefs["redemptionFrequency"]
+
+    @rule(data=st.data())
+    def reprocess(self, data: st.DataObject) -> None:
+        assert self.household is not None
+        candidates = [
+            (item["record"]["id"], item["accountId"])
+            for account_id in self.household.accounts
+            for item in harness.authorization_items(self.stack, account_id)
+            if item["record"]["responseReasonId"] in REPROCESSABLE and "reprocessId" not in item["record"]
+        ]
+        if not candidates:
+            return
+        auth_id, account_id = data.draw(st.sampled_from(sorted(candidates)))
+        response = invoke("ReprocessFunction", harness.post_reprocess(auth_id, account_id))
+        assert response["statusCode"] in {200, 422}, response  # 422: not redeemable with today's balance
+        if response["statusCode"] == 200:
+            self.reprocessed.append((auth_id, account_id))
+            REACHED["reprocessed"] += 1
+
+    @precondition(lambda self: self.reprocessed)
+    @rule(data=st.data())
+    def reprocess_again(self, data: st.DataObject) -> None:
+        auth_id, account_id = data.draw(st.sampled_from(self.reprocessed))
+        response = invoke("ReprocessFunction", harness.post_reprocess(auth_id, account_id))
+        assert response["statusCode"] == 409, response
+        assert body(response)["Errors"]["Error"][0]["ReasonCode"] == "ALREADY_REPROCESSED"
+
+    @rule(name=accounts, amount=amounts)
+    def dr_redemption(self, name: str, amount: Decimal) -> None:
+        before = self.balance()
+        response = invoke(
+            "RedemptionsFunction", harness.post_redemption(self.account(name), amount, f"SM{next(_references)}")
+        )
+        points = harness.points_for(amount)
+        if points > before:
+            assert response["statusCode"] == 422, response
+            assert body(response)["Errors"]["Error"][0]["ReasonCode"] == "INSUFFICIENT_POINTS"
+            assert self.balance() == before
+            return
+        assert response["statusCode"] == 200, response
+        [item] = body(response)["items"]
+        self.redeemed[str(item["redemptionId"])] = points
+        assert self.balance() == before - points
+        REACHED["dr redeemed"] += 1
+
+    @precondition(lambda self: self.redeemed)
+    @rule(data=st.data())
+    def dr_credit(self, data: st.DataObject) -> None:
+        # insertion order, not sorted ids: ids are random, so a replayed example must draw by position
+        redemption_id = data.draw(st.sampled_from(list(self.redeemed)))
+        remaining = self.redeemed[redemption_id] - self.credited[redemption_id]
+        asked = data.draw(
+            st.one_of(st.none(), st.integers(min_value=1, max_value=int(self.redeemed[redemption_id]) + 5))
+        )
+        before = self.balance()
+        response = invoke("RedemptionsFunction", harness.post_credit(int(redemption_id), asked))
+        if remaining <= 0:
+            assert response["statusCode"] == 409, response
+        elif asked is not None and asked > remaining:
+            assert response["statusCode"] == 422, response
+        else:
+            assert response["statusCode"] == 200, response
+            points = remaining if asked is None else Decimal(asked)
+            assert Decimal(str(body(response)["pointsCredited"])) == points
+            self.credited[redemption_id] += points
+            assert self.balance() == before + points
+            REACHED["dr credited"] += 1
+            return
+        assert self.balance() == before
+
+    @invariant()
+    def ledger_is_consistent(self) -> None:
+        if self.household is None:
+            return
+        state = harness.pool_state(self.stack, self.household.pool_id)
+        harness.assert_ledger_adds_up(state)
+        harness.assert_each_redeemed_once(state)
+        harness.assert_no_authorization_redeemed_twice(state)
+        harness.assert_credits_within_redemptions(state, self.redeemed)
+        harness.assert_records_agree_with_ledger(self.stack, self.household, state)
+        REACHED["steps with ledger entries"] += bool(state.entries)
+
+
+def test_random_operation_sequences_keep_the_ledger_consistent(stack):
+    LedgerMachine.stack = stack
+    run_state_machine_as_test(
+        LedgerMachine,
+        settings=settings(
+            max_examples=MAX_EXAMPLES,
+            stateful_step_count=STEPS,
+            deadline=None,
+            database=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
+    )
+    assert REACHED["steps with ledger entries"] and REACHED["redelivered"], REACHED
+    assert REACHED["dr redeemed"] and REACHED["dr credited"], REACHED
