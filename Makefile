@@ -19,7 +19,7 @@ PYTEST_ARGS ?=
 .PHONY: help install test lint typecheck validate unit integration e2e events check-ledger build clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements/dev.txt layers/shared/requirements.txt
 	$(PYTHON) -m venv $(VENV)
