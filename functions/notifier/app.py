@@ -32,7 +32,14 @@ def record_handler(record: DynamoDBRecord) -> None:
     if not is_outbox_key(image.get("pk")):
         return
     event = NotificationEvent.from_outbox_item(image)
-    sent = runtime.notifier().notify(event)
+    try:
+        sent = runtime.notifier().notify(event)
+    except Exception as error:
+        reason = f"{type(error).__name__}: {error}"
+        logger.warning(
+            "event not notified; the record will be retried", extra={"event_id": event.eventId, "reason": reason}
+        )
+        raise
     logger.info("event notified", extra={"event_id": event.eventId, "event_type": event.eventType, "sent": sent})
     if sent:
         metrics.add_metric(name="NotificationsSent", unit="Count", value=len(sent))

@@ -33,7 +33,10 @@ def record_handler(record: SQSRecord) -> None:
             extra={"delivery_id": delivery.deliveryId, "attempt": attempt, "retry_in": delay, "reason": failure.reason},
         )
         metrics.add_metric(name="WebhookDeliveryFailed", unit="Count", value=1)
-        runtime.visibility().delay(record.event_source_arn, record.receipt_handle, delay)
+        try:
+            runtime.visibility().delay(record.event_source_arn, record.receipt_handle, delay)
+        except Exception:  # the message still fails; the queue's own visibility timeout delays it
+            logger.warning("back-off not set", extra={"delivery_id": delivery.deliveryId}, exc_info=True)
         raise
     logger.info(
         "webhook delivered" if delivered else "webhook already delivered",

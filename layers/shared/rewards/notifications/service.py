@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rewards.adapters.config_store import ConfigStore
 from rewards.adapters.ledger import LedgerStore
@@ -55,6 +55,8 @@ class Notifier:
     email: EmailSender
     sms: SmsSender
     webhooks: DeliveryQueue
+    # (eventId, marker) -> reference of sends whose SENT mark failed: the retry records them, not resends
+    unconfirmed: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def notify(self, event: NotificationEvent) -> list[str]:
         """Send what the event owes; returns the markers sent now (not those sent before).
@@ -66,6 +68,8 @@ class Notifier:
         clients = self.directory.clients() if event.eventType == PWR_AUTHORIZATION_PROCESSED else []
         sent, pending = [], []
         for delivery in plan(event, program, preferences, clients):
+            if confirm_earlier_send(self.markers, self.unconfirmed, event.eventId, delivery.marker):
+                continue
             claim = self.markers.claim(event.eventId, delivery.marker)
             if claim is Claim.ALREADY_SENT:
                 continue
@@ -76,11 +80,12 @@ class Notifier:
                 reference = self._send(event, delivery, program, preferences)
             except Exception:
                 logger.exception("notification failed", extra={"event_id": event.eventId, "marker": delivery.marker})
-                self.markers.release(event.eventId, delivery.marker)
+                release_quietly(self.markers, event.eventId, delivery.marker)
                 pending.append(delivery.marker)
                 continue
-            self.markers.mark_sent(event.eventId, delivery.marker, reference)
             sent.append(delivery.marker)
+            if not record_send(self.markers, self.unconfirmed, event.eventId, delivery.marker, reference):
+                pending.append(delivery.marker)
         if pending:
             raise NotificationPending(f"event {event.eventId}: {', '.join(pending)} not sent yet")
         return sent
@@ -132,10 +137,21 @@ class WebhookSender:
     secrets: SecretStore
     http: HttpPoster
     clock: Callable[[], float] = time.time
+    unconfirmed: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def deliver(self, delivery: WebhookDelivery) -> bool:
         """POST once, signed. True when delivered now, False when an earlier attempt already did."""
         marker = f"post#{delivery.clientId}"
+        try:
+            return self._deliver(delivery, marker)
+        except WebhookFailed:
+            raise
+        except Exception as error:  # a marker or secret read failed: back off like a failed POST
+            raise WebhookFailed(delivery.deliveryId, type(error).__name__) from error
+
+    def _deliver(self, delivery: WebhookDelivery, marker: str) -> bool:
+        if confirm_earlier_send(self.markers, self.unconfirmed, delivery.eventId, marker):
+            return False
         claim = self.markers.claim(delivery.eventId, marker)
         if claim is Claim.ALREADY_SENT:
             return False
@@ -158,10 +174,45 @@ class WebhookSender:
                 },
             )
         except Exception:
-            self.markers.release(delivery.eventId, marker)
+            release_quietly(self.markers, delivery.eventId, marker)
             raise
         if not result.delivered:
-            self.markers.release(delivery.eventId, marker)
+            release_quietly(self.markers, delivery.eventId, marker)
             raise WebhookFailed(delivery.deliveryId, result.error or f"HTTP {result.status}")
-        self.markers.mark_sent(delivery.eventId, marker, str(result.status))
+        if not record_send(self.markers, self.unconfirmed, delivery.eventId, marker, str(result.status)):
+            raise WebhookFailed(delivery.deliveryId, "delivered; its marker is not recorded yet")
         return True
+
+
+def record_send(
+    markers: MarkerStore, unconfirmed: dict[tuple[str, str], str], event_id: str, marker: str, reference: str
+) -> bool:
+    """Mark a done send SENT. If that fails, remember it (the container's retry records it instead
+    of sending again) and return False so the record is retried."""
+    try:
+        markers.mark_sent(event_id, marker, reference)
+    except Exception:
+        logger.exception("sent, but the marker was not recorded", extra={"event_id": event_id, "marker": marker})
+        unconfirmed[(event_id, marker)] = reference
+        return False
+    return True
+
+
+def confirm_earlier_send(
+    markers: MarkerStore, unconfirmed: dict[tuple[str, str], str], event_id: str, marker: str
+) -> bool:
+    """True when this container already sent it: records the SENT mark (raises if it fails again)."""
+    reference = unconfirmed.get((event_id, marker))
+    if reference is None:
+        return False
+    markers.mark_sent(event_id, marker, reference)
+    del unconfirmed[(event_id, marker)]
+    return True
+
+
+def release_quietly(markers: MarkerStore, event_id: str, marker: str) -> None:
+    """Best effort: a claim left behind is this container's own, which it may claim again at once."""
+    try:
+        markers.release(event_id, marker)
+    except Exception:
+        logger.warning("claim not released", extra={"event_id": event_id, "marker": marker}, exc_info=True)
