@@ -30,6 +30,9 @@ def main() -> int:
         [sys.executable, "-m", "bench.engine"],
         [sys.executable, "-m", "bench.round_trips"],
         [sys.executable, "-m", "bench.cold_start", *sys.argv[1:]],
+        [sys.executable, "-m", "bench.memory"],
+        [sys.executable, "-m", "bench.batch_plot"],
+        [sys.executable, "-m", "bench.e2e"],
     ]
     for step in steps:
         print(flush=True)
