@@ -14,6 +14,7 @@ from types import ModuleType
 from typing import Any
 
 from tools.apigw import http_event, sqs_event
+from tools.make_events import PURCHASE
 from tools.samtemplate import handler_path
 
 from rewards.adapters.dynamo import from_item
@@ -104,22 +105,14 @@ def new_household(stack: Stack, opening: Decimal, *, partial: bool = False) -> H
 
 
 def fields(account_id: str, amount: Decimal) -> dict[str, Any]:
+    """The sample purchase of events/, for ``account_id`` (RANAC) and ``amount`` USD."""
     return {
+        **PURCHASE,
         "accountId": account_id,
         "accountIdType": "RANAC",
-        "processingCode": "PURCHASE",
         "cardholderBillingAmount": f"{amount:.2f}",
-        "cardholderBillingCurrencyCode": "USD",
         "transactionAmount": f"{amount:.2f}",
         "transactionCurrencyCode": "USD",
-        "transactionDateAndTime": "2026-11-20T13:45:10-05:00",
-        "merchantCategoryCode": "5732",
-        "acquiringInstitutionIdCode": "123456",
-        "cardAcceptorIdCode": "ELEC00000000001",
-        "cardAcceptorNameAndLocation": "ELECTRONICS STORE  PARIS FR",
-        "merchantCountry": "FRA",
-        "issuerCountryCode": "USA",
-        "responseCode": "00",
     }
 
 
