@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import time
 import uuid
@@ -9,11 +10,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import boto3
 import pytest
+import yaml
 from tools.local.client import Reply, send
 from tools.local.keys import CONSUMER_KEY
 from tools.local.signing import load_private_key
 from tools.local.stack import LocalStack, StackOptions
+from tools.local.streams import captured_emails, published_events
+from tools.samtemplate import REGION, resources
+
+from rewards.observability import logger
+from tests.support import DEMO_CONFIG
 
 pytestmark = pytest.mark.e2e
 
@@ -49,6 +57,50 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
     )
     with LocalStack(options) as stack:
         yield stack
+
+
+@pytest.fixture(scope="session")
+def functions_log() -> Iterator[io.StringIO]:
+    """Everything the functions log while the end-to-end tests run (through the masking formatter)."""
+    handler = logger.registered_handler
+    stream = io.StringIO()
+    previous = handler.setStream(stream)  # type: ignore[attr-defined]
+    yield stream
+    handler.setStream(previous)  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def no_card_number_leaves_the_request(request: pytest.FixtureRequest, functions_log: io.StringIO) -> Iterator[None]:
+    """After each end-to-end test, while its stack is intact, sweep it for demo card numbers."""
+    yield
+    if "local_stack" in request.fixturenames:
+        leaks = card_number_leaks(request.getfixturevalue("local_stack"), functions_log.getvalue())
+        assert not leaks, f"full card numbers left the request: {leaks}"
+
+
+def card_number_leaks(stack: LocalStack, log_text: str) -> list[tuple[str, str]]:
+    """Where a demo card number appears in clear after every end-to-end test of this session:
+    log lines, every table item, every published event, every email, the webhook and notifier
+    queues. (The authorization queue carries the network's own copies, with the card number.)"""
+    cards = [a["cardNumber"] for u in yaml.safe_load(DEMO_CONFIG.read_text())["users"] for a in u["accounts"]]
+    assert stack.resolver is not None
+    session = boto3.session.Session(aws_access_key_id="local", aws_secret_access_key="local", region_name=REGION)
+    dynamodb = session.client("dynamodb", endpoint_url=stack.moto_url)
+    sqs = session.client("sqs", endpoint_url=stack.moto_url)
+    places: dict[str, str] = {"logs": log_text}
+    for logical_id in resources("AWS::DynamoDB::Table"):
+        items = dynamodb.scan(TableName=stack.resolver.physical_name(logical_id)).get("Items", [])
+        places[logical_id] = json.dumps(items)
+    for logical_id in resources("AWS::SNS::Topic"):
+        places[logical_id] = json.dumps(published_events(stack.resolver.arn(logical_id)))
+    places["emails"] = json.dumps([vars(e) for e in captured_emails()], default=str)
+    for logical_id in resources("AWS::SQS::Queue"):
+        if logical_id.startswith("Authorization"):
+            continue
+        url = stack.resolver.queue_url(logical_id)
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)
+        places[logical_id] = json.dumps(messages.get("Messages", []))
+    return [(card, where) for where, text in places.items() for card in cards if card in text]
 
 
 @pytest.fixture(scope="session")
