@@ -13,7 +13,6 @@ the handler's own time (measured duration minus the time inside DynamoDB calls) 
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import statistics
@@ -26,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from tools.samtemplate import ROOT, function_property
+
+from bench.round_trips import account_id, cardholders_document
 
 os.environ.update(
     AWS_ACCESS_KEY_ID="bench",
@@ -119,28 +120,6 @@ class Meter:
         events.register("after-call.dynamodb", self.after, unique_id="bench-plot-after")
 
 
-def cardholders(count: int, tag: str) -> str:
-    from tests.reliability import harness
-
-    users = [
-        {
-            "userId": f"plot{tag}{n}",
-            "accounts": [
-                {
-                    "accountId": f"RANACP{tag}{n:04d}",
-                    "cardNumber": f"56{tag}{n:08d}",
-                    "programId": harness.PROGRAM_ID,
-                    "openingBalance": "100000000",
-                    "preferences": {"redemptionFrequency": "MULT"},
-                }
-            ],
-        }
-        for n in range(count)
-    ]
-    clients = [{"clientId": harness.CLIENT_ID, "name": "Bench", "role": "ISSUER", "programIds": [harness.PROGRAM_ID]}]
-    return json.dumps({"programs": [harness.program()], "clients": clients, "users": users})
-
-
 def measure(authorizations: int) -> dict[int, list[Batch]]:
     from moto import mock_aws
     from tests.reliability import harness
@@ -154,7 +133,10 @@ def measure(authorizations: int) -> dict[int, list[Batch]]:
     with mock_aws(), moto_lock.item_level_transactions():
         runtime.reset()
         stack = provision_stack("plot")
-        load_config(stack, text=cardholders(max(BATCH_SIZES), "00"))
+        load_config(
+            stack,
+            text=cardholders_document("00", count=max(BATCH_SIZES), opening_balance="100000000", with_client=True),
+        )
         meter = Meter()
         meter.install()
         serial = 0
@@ -164,7 +146,7 @@ def measure(authorizations: int) -> dict[int, list[Batch]]:
             bodies = []
             for n in range(size):
                 serial += 1
-                bodies.append(harness.network_message(f"RANACP00{n:04d}", AMOUNT, f"PLOT{serial:09d}"))
+                bodies.append(harness.network_message(account_id("00", n), AMOUNT, f"PLOT{serial:09d}"))
             event = harness.network_event(*bodies)
             meter.batch = Batch()
             start = time.perf_counter()

@@ -26,7 +26,14 @@ CARDHOLDERS = 10
 GOAL_QUEUED = 1.3
 
 
-def cardholders_document(tag: str) -> str:
+def account_id(tag: str, n: int) -> str:
+    return f"RANAC{tag}{n:03d}"
+
+
+def cardholders_document(
+    tag: str, count: int = CARDHOLDERS, opening_balance: str = "1000000", with_client: bool = False
+) -> str:
+    """``count`` MULT cardholders with their own pools in the harness program (and its client)."""
     from tests.reliability import harness
 
     users = [
@@ -34,17 +41,22 @@ def cardholders_document(tag: str) -> str:
             "userId": f"u{tag}{n}",
             "accounts": [
                 {
-                    "accountId": f"RANAC{tag}{n:03d}",
-                    "cardNumber": f"58{tag}{n:06d}",
+                    "accountId": account_id(tag, n),
+                    "cardNumber": f"58{tag:0>4}{n:06d}",
                     "programId": harness.PROGRAM_ID,
-                    "openingBalance": "1000000",
+                    "openingBalance": opening_balance,
                     "preferences": {"redemptionFrequency": "MULT"},
                 }
             ],
         }
-        for n in range(CARDHOLDERS)
+        for n in range(count)
     ]
-    return json.dumps({"programs": [harness.program()], "users": users})
+    document: dict[str, Any] = {"programs": [harness.program()], "users": users}
+    if with_client:
+        document["clients"] = [
+            {"clientId": harness.CLIENT_ID, "name": "Bench", "role": "ISSUER", "programIds": [harness.PROGRAM_ID]}
+        ]
+    return json.dumps(document)
 
 
 def counted(action: Any) -> Counter[str]:
@@ -85,7 +97,7 @@ def measure() -> dict[str, Counter[str]]:
         for run, tag in (("queue batch of 10, cold container", "1000"), ("queue batch of 10, warm container", "2000")):
             load_config(stack, text=cardholders_document(tag))
             amount = Decimal("25.00")
-            bodies = [harness.network_message(f"RANAC{tag}{n:03d}", amount, f"B{tag}{n}") for n in range(CARDHOLDERS)]
+            bodies = [harness.network_message(account_id(tag, n), amount, f"B{tag}{n}") for n in range(CARDHOLDERS)]
             results[run] = counted(lambda b=bodies: invoke("AuthProcessorFunction", harness.network_event(*b)))
         load_config(stack, text=cardholders_document("3000"))
         results["API authorization (warm)"] = counted(
