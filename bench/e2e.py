@@ -1,16 +1,17 @@
 """End-to-end throughput on the local stack: N network authorizations through SQS, the poller and
 AuthProcessorFunction, until every one is committed; then the same transactions sent bare.
 
-The stack (tools.local) runs in this process on ephemeral ports, without the webhook receiver.
-A generated configuration gives ACCOUNTS MULT cardholders, each with its own pool; every account
-gets PER_ACCOUNT purchases and its opening balance covers all but one of them, so 90% redeem.
-A feeder thread sends them in batches of 10 while the poller runs (at most 30 waiting); the clock
-runs from the start until the queue is empty and a scan counts N AUTH items. Every
-TransactWriteItems that moto executed is recorded, and the floor replays exactly those (same
-actions, same item sizes) against the same moto server, one after the other, with keys moved
-under ``BENCH#`` so every condition still holds.
+The stack (tools.local) runs on ephemeral ports, without the webhook receiver: moto in its own
+process, the poller and the functions in this one. A generated configuration gives ACCOUNTS MULT
+cardholders, each with its own pool; every account gets PER_ACCOUNT purchases and its opening
+balance covers all but one of them, so 90% redeem. A feeder thread sends them in batches of 10
+while the poller runs (at most 30 waiting); the clock runs from the start until the queue is empty
+and a scan counts N AUTH items. Every TransactWriteItems that succeeded is recorded (a botocore
+hook on the default session, which the functions' clients come from), and the floor replays
+exactly those (same actions, same item sizes) against the same moto server, one after the other,
+with keys moved under ``BENCH#`` so every condition still holds.
 
-    PYTHONPATH=layers/shared:. .venv/bin/python -m bench.e2e [--authorizations 2000] [--all-pollers]
+    PYTHONPATH=layers/shared:. .venv/bin/python -m bench.e2e [--authorizations 2000] [--concurrency 5]
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext, redirect_stdout
+from contextlib import contextmanager, redirect_stdout
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -75,44 +77,47 @@ def configuration(authorizations: int) -> tuple[dict[str, Any], list[str]]:
 
 
 class Recorder:
-    """Wraps moto's backend: every TransactWriteItems it runs (a copy of its actions) and its time."""
+    """Every TransactWriteItems that succeeds (a copy of its actions) and its round-trip time.
+
+    Hooks on boto3's default session, registered before any client is made: the stack's clients
+    and the functions' clients (``rewards.runtime.aws_client``) all copy its event handlers."""
 
     def __init__(self) -> None:
         self.transactions: list[list[dict[str, Any]]] = []
         self.seconds = 0.0
         self.failed = 0
+        self.recording = False
 
-    @contextmanager
-    def installed(self) -> Iterator[None]:
-        from moto.dynamodb import models
+    def register(self) -> None:
+        import boto3
 
-        backend = models.DynamoDBBackend
-        original = backend.transact_write_items
-        recorder = self
+        boto3.setup_default_session()
+        assert boto3.DEFAULT_SESSION is not None
+        events = boto3.DEFAULT_SESSION.events
+        events.register("provide-client-params.dynamodb.TransactWriteItems", self._sending)
+        events.register("after-call.dynamodb.TransactWriteItems", self._answered)
 
-        def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> Any:
-            start = time.perf_counter()
-            try:
-                result = original(self, transact_items)
-            except Exception:
-                recorder.failed += 1
-                raise
-            finally:
-                recorder.seconds += time.perf_counter() - start
-            recorder.transactions.append(copy.deepcopy(transact_items))
-            return result
+    def _sending(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        if self.recording:
+            context["bench"] = (copy.deepcopy(params["TransactItems"]), time.perf_counter())
 
-        setattr(backend, "transact_write_items", transact_write_items)  # noqa: B010
-        try:
-            yield
-        finally:
-            setattr(backend, "transact_write_items", original)  # noqa: B010
+    def _answered(self, http_response: Any, context: dict[str, Any], **_: Any) -> None:
+        if "bench" not in context:
+            return
+        transaction, start = context.pop("bench")
+        self.seconds += time.perf_counter() - start
+        if http_response.status_code == 200:
+            self.transactions.append(transaction)
+        else:
+            self.failed += 1
 
 
 class Timings:
-    """Where the poller thread's time goes: function invocations, and the batch sizes it delivered."""
+    """Where the poller threads' time goes: function invocations, and the batch sizes delivered.
+    ``on_batch(size)`` hears of each AuthProcessorFunction batch as it starts (the feeder's backlog)."""
 
-    def __init__(self, profile: bool = False) -> None:
+    def __init__(self, on_batch: Any, profile: bool = False) -> None:
+        self.on_batch = on_batch
         self.invoke_seconds = 0.0
         self.batches: Counter[int] = Counter()
         self.profiler = cProfile.Profile() if profile else None
@@ -124,6 +129,8 @@ class Timings:
 
         def deliver(self: Any, messages: list[dict[str, Any]]) -> None:
             start = time.perf_counter()
+            if self.function == "AuthProcessorFunction":
+                timings.on_batch(len(messages))
             profiler = timings.profiler if self.function == "AuthProcessorFunction" else None
             if profiler is not None:
                 profiler.enable()
@@ -144,11 +151,12 @@ class Timings:
 
 
 class Feeder(threading.Thread):
-    """The card network: sends the authorizations in batches of 10, keeping at most BACKLOG waiting.
+    """The card network: sends the authorizations in batches of 10, keeping at most BACKLOG waiting
+    (sent, not yet in a batch: it counts the batches as the pollers start them, without asking SQS).
 
-    moto's SQS scans every message of the queue on each call (send, receive, delete and attributes
-    all cost O(queue length): ~450 ms per receive + delete with 2,000 waiting), which real SQS does
-    not; a short queue keeps that artifact out of the figure."""
+    moto's SQS scans every message of the queue on several calls (send, receive, delete and
+    attributes cost O(queue length): ~450 ms per receive + delete with 2,000 waiting), which real
+    SQS does not; a short queue keeps that artifact out of the figure."""
 
     BACKLOG = 30
 
@@ -162,14 +170,22 @@ class Feeder(threading.Thread):
         ]
         self.send_seconds = 0.0
         self.error: BaseException | None = None
+        self._taken = 0  # messages the pollers have put in batches
+        self._changed = threading.Condition()
+
+    def taken(self, count: int) -> None:
+        with self._changed:
+            self._taken += count
+            self._changed.notify()
 
     def run(self) -> None:
         try:
             sent = 0
             while sent < len(self.bodies):
-                if waiting(self.sqs, self.queue_url)[0] >= self.BACKLOG:
-                    time.sleep(0.05)  # each look takes the moto lock
-                    continue
+                with self._changed:
+                    if sent - self._taken >= self.BACKLOG:
+                        self._changed.wait(timeout=1)
+                        continue
                 batch = self.bodies[sent : sent + 10]
                 start = time.perf_counter()
                 entries = [{"Id": str(i), "MessageBody": body} for i, body in enumerate(batch)]
@@ -224,14 +240,52 @@ def prepare_floor(dynamodb: Any, table: str, transactions: list[list[dict[str, A
         dynamodb.put_item(TableName=table, Item=item)
 
 
-def run(authorizations: int, all_pollers: bool, item_level: bool, logs: str, profile: bool) -> None:
-    from tools import moto_lock
+def start_pollers(stack: Any, concurrency: int, all_pollers: bool) -> list[Any]:
+    """The authorization queue's poller (``concurrency`` workers), or every poller of the template."""
     from tools.local import pollers
-    from tools.local.functions import FunctionHost
-    from tools.local.stack import LocalStack, StackOptions
     from tools.samtemplate import sqs_consumers
 
+    if all_pollers:
+        return pollers.start_pollers(stack.functions, stack.resolver, stack.clients, concurrency)
+    running: list[Any] = []
+    for function, queue_id, props in sqs_consumers():
+        if function == "AuthProcessorFunction":
+            url, arn = stack.resolver.queue_url(queue_id), stack.resolver.arn(queue_id)
+            workers = pollers.sqs_concurrency(props, concurrency)
+            poller = pollers.SqsPoller(stack.functions, stack.clients["sqs"], function, url, arn, props, workers)
+            poller.start()
+            running.append(poller)
+    return running
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """CPU time (user + system) a process has used so far (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_until_committed(feeder: Feeder, sqs: Any, dynamodb: Any, ledger: str, authorizations: int) -> int:
+    """Once everything is sent and the queue is empty: the AUTH items, as soon as all are there."""
+    while True:
+        if feeder.error is not None:
+            raise RuntimeError("the feeder failed") from feeder.error
+        if not feeder.is_alive() and waiting(sqs, feeder.queue_url) == (0, 0):
+            committed = authorization_count(dynamodb, ledger)
+            if committed >= authorizations:
+                return committed
+        time.sleep(0.1)
+
+
+def run(authorizations: int, concurrency: int, all_pollers: bool, item_level: bool, logs: str, profile: bool) -> None:
+    from tools.local import pollers
+    from tools.local.stack import LocalStack, StackOptions
+
     raw, accounts = configuration(authorizations)
+    recorder = Recorder()
+    recorder.register()
     # The functions' JSON logs and metrics (Powertools writes them to stdout) go to a file: written, not shown.
     function_output = open(logs, "w")  # noqa: SIM115 - kept open: the loggers hold it until exit
     with tempfile.TemporaryDirectory() as state, redirect_stdout(function_output):
@@ -245,85 +299,89 @@ def run(authorizations: int, all_pollers: bool, item_level: bool, logs: str, pro
             state_dir=Path(state),
             config=config,
             pollers=False,
+            sqs_concurrency=concurrency,
+            item_level_transactions=item_level,
         )
-        recorder, timings = Recorder(), Timings(profile)
         with LocalStack(options) as stack:
-            assert stack.resolver is not None
+            assert stack.resolver is not None and stack.functions is not None
+            host = stack.functions
             sqs, dynamodb = stack.clients["sqs"], stack.clients["dynamodb"]
             queue_url = stack.resolver.queue_url("AuthorizationQueue")
             ledger = stack.tables["LedgerTable"]
             feeder = Feeder(sqs, queue_url, accounts, authorizations)
-            copies = moto_lock.item_level_transactions() if item_level else nullcontext()
-            with copies, recorder.installed(), timings.installed(pollers.SqsPoller):
-                host = FunctionHost(stack.resolver, stack.moto_url)
+            timings = Timings(feeder.taken, profile)
+            with timings.installed(pollers.SqsPoller):
+                assert stack.moto is not None
+                moto_pid = stack.moto.pid
+                recorder.recording = True
+                cpu_before = (time.process_time(), cpu_seconds(moto_pid))
                 start = time.perf_counter()
                 feeder.start()
-                running: list[pollers.Poller]
-                if all_pollers:
-                    running = pollers.start_pollers(host, stack.resolver, stack.clients)
-                else:
-                    running = []
-                    for function, queue_id, props in sqs_consumers():
-                        if function == "AuthProcessorFunction":
-                            auth_poller = pollers.SqsPoller(
-                                host, sqs, function, queue_url, stack.resolver.arn(queue_id), props
-                            )
-                            auth_poller.start()
-                            running.append(auth_poller)
-                committed = 0
-                while True:
-                    if feeder.error is not None:
-                        raise RuntimeError("the feeder failed") from feeder.error
-                    if not feeder.is_alive() and waiting(sqs, queue_url) == (0, 0):
-                        committed = authorization_count(dynamodb, ledger)
-                        if committed >= authorizations:
-                            break
-                    time.sleep(0.1)
+                running = start_pollers(stack, concurrency, all_pollers)
+                committed = wait_until_committed(feeder, sqs, dynamodb, ledger, authorizations)
                 end_to_end = time.perf_counter() - start
+                cpu = (time.process_time() - cpu_before[0], cpu_seconds(moto_pid) - cpu_before[1])
+                recorder.recording = False
                 for poller in running:
                     poller.stop()
                 transactions = list(recorder.transactions)
                 prepare_floor(dynamodb, ledger, transactions)
+                floor_before = (time.process_time(), cpu_seconds(moto_pid))
                 start = time.perf_counter()
                 for transaction in transactions:
                     dynamodb.transact_write_items(TransactItems=moved(transaction))
                 floor = time.perf_counter() - start
+                floor_cpu = (time.process_time() - floor_before[0], cpu_seconds(moto_pid) - floor_before[1])
+            containers = host.containers("AuthProcessorFunction")
     report(
-        authorizations, feeder.send_seconds, end_to_end, floor, committed, transactions, recorder, timings, item_level
+        Figures(
+            authorizations, feeder.send_seconds, end_to_end, floor, committed, containers, item_level, cpu, floor_cpu
+        ),
+        transactions,
+        recorder,
+        timings,
     )
 
 
-def report(
-    authorizations: int,
-    sending: float,
-    end_to_end: float,
-    floor: float,
-    committed: int,
-    transactions: list[list[dict[str, Any]]],
-    recorder: Recorder,
-    timings: Timings,
-    item_level: bool,
-) -> None:
+@dataclass
+class Figures:
+    authorizations: int
+    sending: float
+    end_to_end: float
+    floor: float
+    committed: int
+    containers: int
+    item_level: bool
+    cpu: tuple[float, float]  # CPU seconds during the end-to-end run: (this process, the moto process)
+    floor_cpu: tuple[float, float]  # the same during the floor
+
+
+def report(figures: Figures, transactions: list[list[dict[str, Any]]], recorder: Recorder, timings: Timings) -> None:
     shapes = Counter(len(t) for t in transactions)
+    count, end_to_end, floor = figures.authorizations, figures.end_to_end, figures.floor
     ratio = end_to_end / floor
-    poller_other = end_to_end - timings.invoke_seconds
     print(
-        f"end to end ({authorizations} network authorizations, {ACCOUNTS} MULT cardholders, load average "
+        f"end to end ({count} network authorizations, {ACCOUNTS} MULT cardholders, load average "
         f"{os.getloadavg()[0]:.1f}; moto transaction rollback copies: "
-        f"{'touched items' if item_level else 'whole table'})"
+        f"{'touched items' if figures.item_level else 'whole table'})"
     )
-    print(f"  committed: {committed} AUTH items, {len(transactions)} transactions {dict(sorted(shapes.items()))}")
-    print(f"  end to end: {end_to_end:.1f} s = {authorizations / end_to_end:.0f} authorizations/s")
+    print(
+        f"  committed: {figures.committed} AUTH items, {len(transactions)} transactions {dict(sorted(shapes.items()))}"
+    )
+    print(f"  end to end: {end_to_end:.1f} s = {count / end_to_end:.0f} authorizations/s")
     print(f"  bare TransactWriteItems, same {len(transactions)} transactions, same server: {floor:.1f} s")
     verdict = "met" if ratio <= GOAL else "MISSED"
     print(f"  ratio: {ratio:.2f}x (goal <= {GOAL}) {verdict}")
-    print("  where the end-to-end time went (threads overlap; one GIL, one moto lock):")
-    print(f"    the feeder's send_message_batch calls (x{-(-authorizations // 10)}), concurrent: {sending:.1f} s")
-    print(f"    moto executing the transactions (in its backend): {recorder.seconds:.1f} s")
+    print(
+        f"  CPU seconds (this process: feeder, pollers, functions / the moto process): end to end "
+        f"{figures.cpu[0]:.1f} / {figures.cpu[1]:.1f}, floor {figures.floor_cpu[0]:.1f} / {figures.floor_cpu[1]:.1f}"
+    )
+    print("  where the end-to-end time went (summed over threads, which overlap; moto in its own process):")
+    print(f"    the feeder's send_message_batch calls (x{-(-count // 10)}): {figures.sending:.1f} s")
+    print(f"    the functions' TransactWriteItems round trips: {recorder.seconds:.1f} s ({recorder.failed} cancelled)")
     batches = dict(sorted(timings.batches.items()))
-    print(f"    AuthProcessorFunction invocations incl. delete/visibility calls: {timings.invoke_seconds:.1f} s")
-    print(f"      batches delivered {sum(timings.batches.values())}, sizes {batches}")
-    print(f"    poller receive/batching window/idle pauses and the wait loop: {poller_other:.1f} s")
+    print(f"    AuthProcessorFunction deliveries incl. delete/visibility calls: {timings.invoke_seconds:.1f} s")
+    print(f"      batches delivered {sum(timings.batches.values())}, sizes {batches}; containers {figures.containers}")
     if timings.profiler is not None:
         text = io.StringIO()
         pstats.Stats(timings.profiler, stream=text).sort_stats("cumulative").print_stats(40)
@@ -331,20 +389,25 @@ def report(
 
 
 def main() -> None:
+    from tools.local.pollers import SQS_CONCURRENCY
+
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--authorizations", type=int, default=2000)
+    parser.add_argument(
+        "--concurrency", type=int, default=SQS_CONCURRENCY, help="concurrent batches (default %(default)s)"
+    )
     parser.add_argument("--all-pollers", action="store_true", help="also run the notifier and webhook pollers")
     parser.add_argument(
         "--whole-table-copies",
         action="store_true",
         help="leave moto's rollback copy of the whole table per transaction action (as `make run` does)",
     )
-    parser.add_argument("--profile", action="store_true", help="cProfile the poller thread's deliveries")
+    parser.add_argument("--profile", action="store_true", help="cProfile the poller threads' deliveries")
     parser.add_argument("--logs", default=os.devnull, help="where the functions' stdout goes")
     args = parser.parse_args()
     logging.getLogger("tools.local").setLevel(logging.WARNING)
     threading.excepthook = lambda hook: logging.getLogger("bench.e2e").error("thread failed: %s", hook.exc_value)
-    run(args.authorizations, args.all_pollers, not args.whole_table_copies, args.logs, args.profile)
+    run(args.authorizations, args.concurrency, args.all_pollers, not args.whole_table_copies, args.logs, args.profile)
 
 
 if __name__ == "__main__":

@@ -3,9 +3,9 @@
 moto 5.2.5 has no lock in its DynamoDB backend: two threads can both pass a condition before
 either writes, and a failed transaction restores a whole-table snapshot over other threads'
 writes. With this patch every moto action runs under one re-entrant lock, so a race test checks
-the application's conditions, not moto's. It covers ``mock_aws`` and a ``ThreadedMotoServer``
-running in the same process (a separate ``moto_server`` process needs a launcher that calls
-``install()`` first). moto still never raises TransactionConflict or throttling errors.
+the application's conditions, not moto's. It covers ``mock_aws`` and a moto server running in the
+same process; the local stack's moto process (``tools.local.moto_server``) calls ``install()``
+before it serves. moto still never raises TransactionConflict or throttling errors.
 """
 
 from __future__ import annotations
@@ -38,6 +38,13 @@ def install() -> None:
 
 def installed() -> bool:
     return bool(_ORIGINAL)
+
+
+@contextmanager
+def serialized() -> Iterator[None]:
+    """Hold the lock: no moto action runs meanwhile (to read a backend's state directly)."""
+    with _LOCK:
+        yield
 
 
 def uninstall() -> None:

@@ -17,7 +17,6 @@ from tools.local.client import Reply, send
 from tools.local.keys import CONSUMER_KEY
 from tools.local.signing import load_private_key
 from tools.local.stack import LocalStack, StackOptions
-from tools.local.streams import captured_emails, published_events
 from tools.samtemplate import REGION, resources
 
 from rewards.observability import logger
@@ -92,8 +91,8 @@ def card_number_leaks(stack: LocalStack, log_text: str) -> list[tuple[str, str]]
         items = dynamodb.scan(TableName=stack.resolver.physical_name(logical_id)).get("Items", [])
         places[logical_id] = json.dumps(items)
     for logical_id in resources("AWS::SNS::Topic"):
-        places[logical_id] = json.dumps(published_events(stack.resolver.arn(logical_id)))
-    places["emails"] = json.dumps([vars(e) for e in captured_emails()], default=str)
+        places[logical_id] = json.dumps(stack.view.published_events(stack.resolver.arn(logical_id)))
+    places["emails"] = json.dumps([vars(e) for e in stack.view.emails()], default=str)
     for logical_id in resources("AWS::SQS::Queue"):
         if logical_id.startswith("Authorization"):
             continue

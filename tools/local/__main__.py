@@ -20,6 +20,7 @@ if str(ROOT / "layers" / "shared") not in sys.path:  # `python -m tools.local` w
 
 from tools.local.functions import shared_environment
 from tools.local.moto_server import PortInUse
+from tools.local.pollers import SQS_CONCURRENCY
 from tools.local.stack import DEFAULT_PREFIX, DEMO_CONFIG, LocalStack, StackOptions
 from tools.local.webhook_receiver import DEFAULT_PORT as WEBHOOK_PORT
 
@@ -70,6 +71,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=WEBHOOK_PORT,
         help="Auth Notifier receiver port (default %(default)s; 0: no receiver)",
     )
+    parser.add_argument(
+        "--sqs-concurrency",
+        type=int,
+        default=SQS_CONCURRENCY,
+        help="concurrent batches per queue, capped by the template's MaximumConcurrency (default %(default)s)",
+    )
     parser.add_argument("--prefix", default=DEFAULT_PREFIX, help="resource name prefix (default %(default)s)")
     parser.add_argument("--config", type=Path, default=DEMO_CONFIG, help="configuration document to load")
     parser.add_argument("--state-dir", type=Path, default=ROOT / ".local", help="keys and card-hash key")
@@ -89,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         state_dir=args.state_dir,
         webhook_port=args.webhook_port or None,
         echo_webhooks=True,
+        sqs_concurrency=args.sqs_concurrency,
     )
     stopping = threading.Event()
 

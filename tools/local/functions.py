@@ -1,20 +1,24 @@
-"""Run the template's functions in this process, one at a time, each with its own environment.
+"""Run the template's functions in this process, each invocation in a container of its own.
 
-Every invocation holds one lock, applies exactly the environment ``sam local`` would give that
-function (Globals + its own variables, pointed at the local moto server), and puts the previous
-environment back afterwards, so the process around it (the test session, for one) never sees it.
-The shared layer caches its AWS clients; they are dropped whenever the environment they were made
-with is not the one this invocation needs.
+A container is one instance of the function's handler module (its resolver, batch processor and
+other module state), used by one invocation at a time, as a Lambda execution environment is:
+concurrent invocations of a function get distinct containers, and a container is reused when free.
+While invocations of a function run, exactly the environment ``sam local`` would give it is applied
+(Globals + its own variables, pointed at the local moto server); invocations of another function
+wait until they are done, and the previous environment is put back when the last one leaves, so
+the process around it (the test session, for one) never sees it. The shared layer's cached clients
+(process-wide here) are dropped whenever the environment they were made with is not the one needed.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import os
 import sys
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -33,10 +37,12 @@ LOCAL_AWS_ENVIRONMENT = {
 }
 
 
-def load_handler_module(logical_id: str) -> ModuleType:
-    """Import functions/<dir>/app.py under a name unique to the function (every file is app.py)."""
+def load_handler_module(logical_id: str, container: int = 0) -> ModuleType:
+    """Import functions/<dir>/app.py under a name unique to the function and container (every file is
+    app.py); each call makes a new module instance."""
     path, _ = handler_path(logical_id)
-    spec = importlib.util.spec_from_file_location(f"function_{logical_id}", path)
+    name = f"function_{logical_id}" + (f"_{container}" if container else "")
+    spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
@@ -81,6 +87,54 @@ def _settings() -> Any:
         return None
 
 
+class EnvironmentRoom:
+    """Invocations of one function run together, inside its environment; invocations of another
+    function wait until the room is empty. Arrivals keep their order across functions, so a steady
+    stream of one function's invocations cannot starve another. Not re-entrant: an invocation must
+    not invoke another function from its own thread."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._occupant: str | None = None
+        self._inside = 0
+        self._waiting: list[tuple[int, str]] = []  # (ticket, function), in arrival order
+        self._tickets = itertools.count()
+
+    def _may_enter(self, ticket: tuple[int, str]) -> bool:
+        function = ticket[1]
+        ahead = self._waiting[: self._waiting.index(ticket)]
+        my_turn = all(other == function for _, other in ahead)
+        return my_turn and (self._inside == 0 or self._occupant == function)
+
+    @contextmanager
+    def enter(self, function: str, apply: Callable[[], None], restore: Callable[[], None]) -> Iterator[None]:
+        """``apply`` runs as the first invocation enters, ``restore`` as the last one leaves."""
+        with self._changed:
+            ticket = (next(self._tickets), function)
+            self._waiting.append(ticket)
+            try:
+                self._changed.wait_for(lambda: self._may_enter(ticket))
+            finally:
+                self._waiting.remove(ticket)
+            if self._inside == 0:
+                try:
+                    apply()
+                except BaseException:
+                    self._changed.notify_all()
+                    raise
+                self._occupant = function
+            self._inside += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._inside -= 1
+                if self._inside == 0:
+                    self._occupant = None
+                    restore()
+                self._changed.notify_all()
+
+
 class FunctionHost:
     def __init__(self, resolver: Resolver, endpoint: str) -> None:
         self.resolver = resolver
@@ -90,10 +144,17 @@ class FunctionHost:
             for logical_id in resources("AWS::Serverless::Function")
         }
         self.managed = sorted({name for env in self.environments.values() for name in env})
-        self._lock = threading.RLock()
-        # Modules (and the clients they cache) belong to this host: another stack gets its own.
-        self._modules: dict[str, ModuleType] = {}
+        self._room = EnvironmentRoom()
+        self._saved: dict[str, str | None] = {}
+        # Containers (and the clients they cache) belong to this host: another stack gets its own.
+        self._pool = threading.Lock()
+        self._idle: dict[str, list[ModuleType]] = {}
+        self._containers: dict[str, int] = {}  # function -> how many containers it has
         self._runtime_built_for: tuple[dict[str, str], Any] | None = None
+
+    def containers(self, logical_id: str) -> int:
+        """How many containers the function has had to start (its peak concurrency)."""
+        return self._containers.get(logical_id, 0)
 
     def invoke(self, logical_id: str, event: dict[str, Any]) -> Any:
         _, function_name = handler_path(logical_id)
@@ -102,17 +163,29 @@ class FunctionHost:
             memory_limit_in_mb=int(function_property(logical_id, "MemorySize") or 128),
             timeout_seconds=int(function_property(logical_id, "Timeout") or 3),
         )
-        with self._lock, self._environment(self.environments[logical_id]):
-            if logical_id not in self._modules:
-                self._modules[logical_id] = load_handler_module(logical_id)
-            return getattr(self._modules[logical_id], function_name)(event, context)
+        wanted = self.environments[logical_id]
+        with self._room.enter(logical_id, lambda: self._apply(wanted), self._restore):
+            module = self._take_container(logical_id)
+            try:
+                return getattr(module, function_name)(event, context)
+            finally:
+                with self._pool:
+                    self._idle[logical_id].append(module)
 
-    @contextmanager
-    def _environment(self, wanted: dict[str, str]) -> Iterator[None]:
+    def _take_container(self, logical_id: str) -> ModuleType:
+        with self._pool:
+            idle = self._idle.setdefault(logical_id, [])
+            if idle:
+                return idle.pop()
+            number = self._containers.get(logical_id, 0)
+            self._containers[logical_id] = number + 1
+        return load_handler_module(logical_id, number)
+
+    def _apply(self, wanted: dict[str, str]) -> None:
         from rewards import runtime
         from rewards.settings import settings
 
-        saved = {name: os.environ.get(name) for name in self.managed}
+        self._saved = {name: os.environ.get(name) for name in self.managed}
         for name in self.managed:
             if name in wanted:
                 os.environ[name] = wanted[name]
@@ -123,11 +196,10 @@ class FunctionHost:
         if built is None or built[0] != wanted or settings.cache_info().currsize == 0 or _settings() is not built[1]:
             runtime.reset()
             self._runtime_built_for = (wanted, _settings())
-        try:
-            yield
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
+
+    def _restore(self) -> None:
+        for name, value in self._saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

@@ -1,16 +1,37 @@
-"""moto in server mode inside this process, with every request handled one at a time.
+"""moto in server mode, in a process of its own, with every request handled one at a time.
 
 moto's backends have no locks: concurrent requests can interleave a conditional check and its write.
-Serialized (``tools.moto_lock``), each request is atomic, as a DynamoDB request is.
+Serialized (``tools.moto_lock``), each request is atomic, as a DynamoDB request is. In its own
+process, moto's CPU does not compete for the GIL with the gateway, the pollers and the functions.
+
+``MotoServer`` starts ``python -m tools.local.moto_server`` and stops it. The child serves until its
+stdin closes: the parent closes it to stop it, and a parent that dies closes it too (the child also
+exits when its parent process goes away). It ignores Ctrl-C, which the terminal sends to the whole
+process group: the parent stops it once the rest of the stack has stopped.
 """
 
 from __future__ import annotations
 
+import argparse
 import errno
+import io
 import logging
+import os
+import select
+import signal
 import socket
+import subprocess
+import sys
+import threading
+from contextlib import nullcontext
+from typing import Any
 
 from tools import moto_lock
+from tools.samtemplate import ROOT
+
+READY = "moto-ready"
+START_TIMEOUT_SECONDS = 60
+STOP_TIMEOUT_SECONDS = 5
 
 
 class PortInUse(Exception):
@@ -34,20 +55,39 @@ def ensure_free(host: str, port: int, what: str) -> None:
 
 
 class MotoServer:
-    def __init__(self, host: str = "127.0.0.1", port: int = 5000) -> None:
-        from moto.server import ThreadedMotoServer
+    """The moto process, seen from the stack: ``start()`` returns once it listens."""
 
+    def __init__(self, host: str = "127.0.0.1", port: int = 5000, item_level_transactions: bool = False) -> None:
         ensure_free(host, port, "moto")
-        moto_lock.install()
-        self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
         self.host = host
         self.port = port
+        self.item_level_transactions = item_level_transactions
+        self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> str:
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # it logs every AWS call otherwise
-        self._server.start()
-        self.host, self.port = self._server.get_host_and_port()
+        command = [sys.executable, "-m", "tools.local.moto_server", "--host", self.host, "--port", str(self.port)]
+        if self.item_level_transactions:
+            command.append("--item-level-transactions")
+        self._process = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE)  # noqa: S603
+        try:
+            self.port = self._wait_until_ready(self._process)
+        except BaseException:
+            self.stop()
+            raise
         return self.url
+
+    @staticmethod
+    def _wait_until_ready(process: subprocess.Popen[bytes]) -> int:
+        assert process.stdout is not None
+        ready, _, _ = select.select([process.stdout], [], [], START_TIMEOUT_SECONDS)
+        line = process.stdout.readline().decode().split() if ready else []
+        if len(line) != 2 or line[0] != READY:
+            raise RuntimeError(f"the moto process did not start (exit code {process.poll()}; its errors are above)")
+        return int(line[1])
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
 
     @property
     def url(self) -> str:
@@ -55,4 +95,149 @@ class MotoServer:
         return f"http://{host}:{self.port}"
 
     def stop(self) -> None:
-        self._server.stop()
+        process, self._process = self._process, None
+        if process is None:
+            return
+        assert process.stdin is not None and process.stdout is not None
+        process.stdin.close()
+        try:
+            process.wait(STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        process.stdout.close()
+
+
+# ------------------------------------------------------------------------------ the moto process
+def _keep_alive_handler() -> type:
+    """moto's request handler, with HTTP/1.1 keep-alive.
+
+    werkzeug's development server closes the connection after every response, so each AWS call paid
+    a TCP connect and a new server thread. This handler reads the whole request body before the
+    application runs and answers with a Content-Length, so the connection carries the next request,
+    as it does with AWS. A chunked request body falls back to werkzeug's one-request connection."""
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    class KeepAliveRequestHandler(MotoRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms delayed-ACK stall
+
+        def run_wsgi(self) -> None:
+            if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+                self.close_connection = True
+                super().run_wsgi()
+                return
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            environ = self.make_environ()
+            environ["wsgi.input"] = io.BytesIO(body)
+            answer: dict[str, Any] = {}
+            chunks: list[bytes] = []
+
+            def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+                answer.update(status=status, headers=headers)
+                return chunks.append
+
+            result = self.server.app(environ, start_response)
+            try:
+                chunks.extend(result)
+            finally:
+                getattr(result, "close", lambda: None)()
+            payload = b"".join(chunks)
+            code, _, reason = answer["status"].partition(" ")
+            self.send_response(int(code), reason)
+            for name, value in answer["headers"]:
+                if name.lower() not in {"content-length", "connection", "transfer-encoding"}:
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(payload)
+
+    return KeepAliveRequestHandler
+
+
+def _cache_module_list() -> None:
+    """moto lists its package directory (``os.listdir`` + ``isdir``) twice per request to route it;
+    the list never changes while it runs."""
+    from moto import backends
+
+    modules = tuple(backends.list_of_moto_modules())
+    setattr(backends, "list_of_moto_modules", lambda: modules)  # noqa: B010
+
+
+def _retention_check_without_queue_scan() -> None:
+    """moto checks each received message against the queue's retention period by computing every
+    queue attribute, message counts included: a scan of the whole queue per message received. The
+    same check, reading the one attribute it needs."""
+    from moto.core.utils import unix_time
+    from moto.sqs.models import Message, SQSBackend
+
+    def is_message_valid_based_on_retention_period(self: SQSBackend, queue_name: str, message: Message) -> bool:
+        retention_period = int(self.get_queue(queue_name).message_retention_period)  # type: ignore[attr-defined]
+        return bool(retention_period + message.sent_timestamp / 1000 > unix_time())  # type: ignore[operator]
+
+    setattr(SQSBackend, "is_message_valid_based_on_retention_period", is_message_valid_based_on_retention_period)  # noqa: B010
+
+
+def _exit_with_parent(server_stop: threading.Event) -> None:
+    """Return when stdin reaches its end (the parent closed it, or died) or the parent is gone."""
+    parent = os.getppid()
+
+    def orphaned() -> None:
+        while not server_stop.wait(1):
+            if os.getppid() != parent:
+                server_stop.set()
+
+    def end_of_input() -> None:
+        sys.stdin.buffer.read()
+        server_stop.set()
+
+    threading.Thread(target=orphaned, name="parent-watch", daemon=True).start()
+    threading.Thread(target=end_of_input, name="stdin", daemon=True).start()
+    server_stop.wait()
+
+
+def serve(host: str, port: int, item_level_transactions: bool) -> None:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from werkzeug.serving import make_server
+
+    from tools.local.motoview import serving_views
+
+    moto_lock.install()
+    _cache_module_list()
+    _retention_check_without_queue_scan()
+    copies = moto_lock.item_level_transactions() if item_level_transactions else nullcontext()
+    with copies:
+        app = serving_views(DomainDispatcherApplication(create_backend_app))
+        server = make_server(host, port, app, threaded=True, request_handler=_keep_alive_handler())
+        threading.Thread(target=server.serve_forever, name="moto", daemon=True).start()
+        os.write(1, f"{READY} {server.server_address[1]}\n".encode())
+        os.dup2(2, 1)  # nobody reads stdout from now on: anything printed goes to stderr
+        stop = threading.Event()
+        _exit_with_parent(stop)
+        server.shutdown()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.local.moto_server", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5000)
+    parser.add_argument(
+        "--item-level-transactions",
+        action="store_true",
+        help="roll back a cancelled transaction by the items it touched (tools.moto_lock), not a table copy",
+    )
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops this process, after the rest
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # it logs every AWS call otherwise
+    try:
+        serve(args.host, args.port, args.item_level_transactions)
+    except OSError as error:
+        print(f"moto process: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,10 +1,12 @@
 """Event source mappings, locally: threads that feed queues and table streams to their functions.
 
-SQS: poll, hand the function up to the template's BatchSize records, delete what succeeded,
-and make each ``batchItemFailures`` record visible again at once (locally there is no point in
-waiting out the visibility timeout); after the queue's maxReceiveCount, SQS (moto) moves it to the
-dead-letter queue. DynamoDB streams: read each shard from the event's StartingPosition, keep the
-records the event's FilterCriteria match, and retry a batch from its first reported failure.
+SQS: several pollers per queue (Lambda starts with five concurrent batches; the template's
+``ScalingConfig.MaximumConcurrency`` caps them), each handing the function up to the template's
+BatchSize records, deleting what succeeded, and making each ``batchItemFailures`` record visible
+again at once (locally there is no point in waiting out the visibility timeout) unless the function
+set its own back-off; after the queue's maxReceiveCount, SQS (moto) moves it to the dead-letter
+queue. DynamoDB streams: one reader per stream, each shard from the event's StartingPosition, keeping
+the records the event's FilterCriteria match, and retrying a batch from its first reported failure.
 """
 
 from __future__ import annotations
@@ -17,45 +19,53 @@ from pathlib import Path
 from typing import Any
 
 from tools.local.functions import FunctionHost
-from tools.local.streams import save_captured_emails, sent_email_count
-from tools.samtemplate import ACCOUNT, REGION, Resolver, sqs_consumers, stream_consumers
+from tools.local.motoview import MotoView
+from tools.local.streams import write_email_folder
+from tools.samtemplate import REGION, Resolver, sqs_consumers, stream_consumers
 
 log = logging.getLogger("tools.local.pollers")
 
 SQS_MAX_RECEIVE = 10
+SQS_CONCURRENCY = 5  # concurrent batches per queue: where Lambda's SQS event source starts
 # Short polls with a pause in between: moto runs every request under one lock (tools.moto_lock),
 # and a long poll (WaitTimeSeconds) would hold it, stalling every function for that long.
 IDLE_PAUSE_SECONDS = 0.1
 STREAM_RETRIES = 3  # locally, a stream batch that keeps failing is logged and skipped
+VISIBILITY_SLACK_SECONDS = 0.005  # moto keeps visibility in float milliseconds
 
 
 class Poller:
-    """A daemon thread calling ``poll_once`` until stopped."""
+    """``workers`` daemon threads calling ``poll_once(worker)`` until stopped."""
 
     name = "poller"
 
-    def __init__(self) -> None:
+    def __init__(self, workers: int = 1) -> None:
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+        self._threads = [
+            threading.Thread(target=self._run, args=(worker,), name=f"{self.name}#{worker}", daemon=True)
+            for worker in range(workers)
+        ]
 
     def start(self) -> None:
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=5)
+        for thread in self._threads:
+            thread.join(timeout=5)
 
-    def _run(self) -> None:
+    def _run(self, worker: int) -> None:
         while not self._stop.is_set():
             try:
-                self.poll_once()
+                self.poll_once(worker)
             except Exception:
                 if self._stop.is_set():
                     return
                 log.exception("%s failed; retrying", self.name)
                 self._stop.wait(1)
 
-    def poll_once(self) -> None:
+    def poll_once(self, worker: int = 0) -> None:
         raise NotImplementedError
 
 
@@ -83,54 +93,89 @@ def _sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
     }
 
 
-def _visible_at(queue_url: str, messages: list[dict[str, Any]]) -> dict[str, float]:
-    """When each message becomes visible again, read from moto's backend (in this process)."""
-    from moto.sqs.models import sqs_backends
-
-    queue = sqs_backends[ACCOUNT][REGION].queues.get(queue_url.rsplit("/", 1)[-1])
-    wanted = {m["MessageId"] for m in messages}
-    return {m.id: float(m.visible_at) for m in list(queue._messages if queue else []) if m.id in wanted}
+def sqs_concurrency(props: dict[str, Any], wanted: int = SQS_CONCURRENCY) -> int:
+    """Concurrent batches for an SQS event: ``wanted``, capped by its ScalingConfig.MaximumConcurrency."""
+    cap = (props.get("ScalingConfig") or {}).get("MaximumConcurrency")
+    return max(1, min(wanted, int(cap))) if cap else max(1, wanted)
 
 
 class SqsPoller(Poller):
+    """One SQS event source: ``concurrency`` workers, each receiving and delivering its own batches.
+
+    The first worker polls all the time; the others join while the queue has a backlog (a worker
+    received a full batch) and rest when a receive comes back empty, as Lambda scales its pollers.
+
+    Each receive states the visibility timeout (the queue's), so the poller knows when a message
+    would become visible again if nobody touched it: a failed message whose visibility moved (the
+    webhook sender's back-off) is left alone; the others are made visible at once."""
+
     def __init__(
-        self, host: FunctionHost, sqs: Any, function: str, queue_url: str, queue_arn: str, props: dict[str, Any]
+        self,
+        host: FunctionHost,
+        sqs: Any,
+        function: str,
+        queue_url: str,
+        queue_arn: str,
+        props: dict[str, Any],
+        concurrency: int = 1,
     ) -> None:
         self.name = f"sqs:{function}"
-        super().__init__()
+        super().__init__(concurrency)
         self.host, self.sqs, self.function = host, sqs, function
         self.queue_url, self.queue_arn = queue_url, queue_arn
+        self.view = MotoView(sqs.meta.endpoint_url)
         self.batch_size = int(props.get("BatchSize", 10))
         self.window = float(props.get("MaximumBatchingWindowInSeconds", 0))
         self.partial = "ReportBatchItemFailures" in props.get("FunctionResponseTypes", [])
+        attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["VisibilityTimeout"])
+        self.visibility_timeout = int(attributes["Attributes"]["VisibilityTimeout"])
+        self._backlog = threading.Event()
+        # message id -> (earliest, latest) time it becomes visible again if nobody changes it
+        self._untouched: dict[str, tuple[float, float]] = {}
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._backlog.set()  # wakes the resting workers
+        super().stop()
 
     def _receive(self, count: int) -> list[dict[str, Any]]:
+        before = time.time()
         response = self.sqs.receive_message(
             QueueUrl=self.queue_url,
             MaxNumberOfMessages=min(count, SQS_MAX_RECEIVE),
             WaitTimeSeconds=0,
+            VisibilityTimeout=self.visibility_timeout,
             MessageSystemAttributeNames=["All"],
             MessageAttributeNames=["All"],
         )
-        return list(response.get("Messages", []))
+        after = time.time()
+        messages = list(response.get("Messages", []))
+        for message in messages:
+            self._untouched[message["MessageId"]] = (before + self.visibility_timeout, after + self.visibility_timeout)
+        return messages
 
-    def poll_once(self) -> None:
+    def poll_once(self, worker: int = 0) -> None:
         messages = self._receive(self.batch_size)
         if not messages:
-            self._stop.wait(IDLE_PAUSE_SECONDS)
+            self._backlog.clear()
+            if worker == 0:
+                self._stop.wait(IDLE_PAUSE_SECONDS)
+            else:
+                self._backlog.wait(1)
             return
         deadline = time.monotonic() + self.window
-        while messages and len(messages) < self.batch_size and time.monotonic() < deadline:
+        while len(messages) < self.batch_size and time.monotonic() < deadline:
             more = self._receive(self.batch_size - len(messages))
             if not more:
                 break
             messages += more
-        if messages:
-            self.deliver(messages)
+        if len(messages) == self.batch_size:
+            self._backlog.set()
+        self.deliver(messages)
 
     def deliver(self, messages: list[dict[str, Any]]) -> None:
         event = {"Records": [_sqs_record(m, self.queue_arn) for m in messages]}
-        visible_at = _visible_at(self.queue_url, messages)
+        untouched = {m["MessageId"]: self._untouched.pop(m["MessageId"], (0.0, 0.0)) for m in messages}
         try:
             result = self.host.invoke(self.function, event)
         except Exception:
@@ -140,15 +185,24 @@ class SqsPoller(Poller):
             reported = (result or {}).get("batchItemFailures", []) if self.partial else []
             failed = {item["itemIdentifier"] for item in reported}
         done = [m for m in messages if m["MessageId"] not in failed]
-        # A function that set its own back-off (the webhook sender) keeps it; the others retry at once.
-        visible_now = _visible_at(self.queue_url, messages)
-        backed_off = {i for i, at in visible_now.items() if at != visible_at.get(i)}
-        retry = [m for m in messages if m["MessageId"] in failed - backed_off]
         if done:
             self.sqs.delete_message_batch(
                 QueueUrl=self.queue_url,
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
             )
+        if failed:
+            self._retry_at_once([m for m in messages if m["MessageId"] in failed], untouched)
+
+    def _retry_at_once(self, failed: list[dict[str, Any]], untouched: dict[str, tuple[float, float]]) -> None:
+        """Failed messages become visible now, except those whose visibility the function changed."""
+        visible_at = self.view.visible_at(self.queue_url, [m["MessageId"] for m in failed])
+
+        def unchanged(message_id: str) -> bool:
+            earliest, latest = untouched[message_id]
+            at = visible_at.get(message_id)
+            return at is not None and earliest - VISIBILITY_SLACK_SECONDS <= at <= latest + VISIBILITY_SLACK_SECONDS
+
+        retry = [m for m in failed if unchanged(m["MessageId"])]
         if retry:
             self.sqs.change_message_visibility_batch(
                 QueueUrl=self.queue_url,
@@ -234,7 +288,7 @@ class StreamPoller(Poller):
         while records := self._read(shard_id, 1000):
             self.positions[shard_id] = records[-1]["dynamodb"]["SequenceNumber"]
 
-    def poll_once(self) -> None:
+    def poll_once(self, worker: int = 0) -> None:
         delivered = False
         for shard_id in self._shards():
             if shard_id not in self.positions:
@@ -280,18 +334,18 @@ class EmailFolder(Poller):
 
     name = "emails"
 
-    def __init__(self, folder: Path, interval: float = 0.5) -> None:
+    def __init__(self, folder: Path, view: MotoView, interval: float = 0.5) -> None:
         super().__init__()
-        self.folder, self.interval = folder, interval
+        self.folder, self.view, self.interval = folder, view, interval
         self.saved = -1  # how many emails the folder holds
 
     def refresh(self) -> None:
-        count = sent_email_count()
+        count = self.view.email_count()
         if count != self.saved:
-            save_captured_emails(self.folder)
+            write_email_folder(self.folder, self.view.emails())
             self.saved = count
 
-    def poll_once(self) -> None:
+    def poll_once(self, worker: int = 0) -> None:
         self.refresh()
         self._stop.wait(self.interval)
 
@@ -301,12 +355,16 @@ class EmailFolder(Poller):
             old.unlink()
 
 
-def start_pollers(host: FunctionHost, resolver: Resolver, clients: dict[str, Any]) -> list[Poller]:
-    """One poller per SQS and DynamoDB-stream event of the template, already running."""
+def start_pollers(
+    host: FunctionHost, resolver: Resolver, clients: dict[str, Any], sqs_workers: int = SQS_CONCURRENCY
+) -> list[Poller]:
+    """One poller per SQS and DynamoDB-stream event of the template, already running; each SQS
+    poller runs ``sqs_workers`` concurrent batches (capped by the event's MaximumConcurrency)."""
     pollers: list[Poller] = []
     for function, queue_id, props in sqs_consumers():
-        url = resolver.queue_url(queue_id)
-        pollers.append(SqsPoller(host, clients["sqs"], function, url, resolver.arn(queue_id), props))
+        url, arn = resolver.queue_url(queue_id), resolver.arn(queue_id)
+        workers = sqs_concurrency(props, sqs_workers)
+        pollers.append(SqsPoller(host, clients["sqs"], function, url, arn, props, concurrency=workers))
     for function, table_id, props in stream_consumers():
         table = clients["dynamodb"].describe_table(TableName=resolver.physical_name(table_id))["Table"]
         pollers.append(StreamPoller(host, clients["dynamodbstreams"], function, table["LatestStreamArn"], props))

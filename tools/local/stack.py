@@ -1,4 +1,4 @@
-"""The local stack: moto server, the template's resources, the demo configuration, gateway and pollers."""
+"""The local stack: the moto process, the template's resources, the demo configuration, gateway and pollers."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from tools.local.functions import LOCAL_AWS_ENVIRONMENT, FunctionHost
 from tools.local.gateway import Gateway
 from tools.local.keys import STATE_DIR, ensure_keys, register_demo_key
 from tools.local.moto_server import MotoServer, ensure_free
-from tools.local.pollers import EmailFolder, Poller, start_pollers
+from tools.local.motoview import MotoView
+from tools.local.pollers import SQS_CONCURRENCY, EmailFolder, Poller, start_pollers
 from tools.local.webhook_receiver import DEFAULT_PORT as WEBHOOK_PORT
 from tools.local.webhook_receiver import WebhookReceiver, register_webhook_secrets
 from tools.samtemplate import REGION, ROOT, Resolver, resources
@@ -43,6 +44,8 @@ class StackOptions:
     state_dir: Path = STATE_DIR
     config: Path = DEMO_CONFIG
     pollers: bool = True
+    sqs_concurrency: int = SQS_CONCURRENCY  # concurrent batches per queue (capped by MaximumConcurrency)
+    item_level_transactions: bool = False  # moto rolls back by touched items (tools.moto_lock)
     webhook_port: int | None = WEBHOOK_PORT  # the Auth Notifier receiver; 0 picks a free port, None: none
     echo_webhooks: bool = False  # print each call the receiver gets
 
@@ -52,6 +55,7 @@ class LocalStack:
     options: StackOptions = field(default_factory=StackOptions)
     moto: MotoServer | None = None
     gateway: Gateway | None = None
+    functions: FunctionHost | None = None
     pollers: list[Poller] = field(default_factory=list)
     resolver: Resolver | None = None
     clients: dict[str, Any] = field(default_factory=dict)
@@ -76,6 +80,11 @@ class LocalStack:
         assert self.moto is not None, "start() first"
         return self.moto.url
 
+    @property
+    def view(self) -> MotoView:
+        """What moto holds that no AWS API returns (sent emails, SMS, published messages)."""
+        return MotoView(self.moto_url)
+
     def client(self, service: str) -> Any:
         """A boto3 client for the local moto server (fake credentials, never a real account)."""
         import boto3
@@ -92,19 +101,19 @@ class LocalStack:
     def start(self) -> Self:
         options = self.options
         ensure_free(options.host, options.port, "gateway")
-        self.moto = MotoServer(options.moto_host, options.moto_port)
-        self.moto.start()
+        self.moto = MotoServer(options.moto_host, options.moto_port, options.item_level_transactions)
         try:
+            self.moto.start()
             self.resolver = Resolver(prefix=options.prefix, endpoint=self.moto_url)
             self.clients = {service: self.client(service) for service in SERVICES}
             self._start_webhook_receiver()
             self._provision()
-            host = FunctionHost(self.resolver, self.moto_url)
+            self.functions = host = FunctionHost(self.resolver, self.moto_url)
             self.gateway = Gateway(host, options.host, options.port)
             self.gateway.start()
             if options.pollers:
-                self.pollers = start_pollers(host, self.resolver, self.clients)
-                self.emails = EmailFolder(self.emails_dir)
+                self.pollers = start_pollers(host, self.resolver, self.clients, options.sqs_concurrency)
+                self.emails = EmailFolder(self.emails_dir, self.view)
                 self.emails.clear()
                 self.emails.refresh()
                 self.emails.start()
@@ -199,6 +208,7 @@ class LocalStack:
         if self.gateway is not None:
             self.gateway.stop()
             self.gateway = None
+        self.functions = None
         if self.moto is not None:
             self.moto.stop()
             self.moto = None

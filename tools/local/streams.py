@@ -1,15 +1,16 @@
 """Local notification plumbing: stream records for the notifier, and what moto "sent".
 
-For the local stack and the tests (moto in this process: ``mock_aws`` or a ThreadedMotoServer):
-
 * ``stream_event(items)``: a DynamoDB stream event (INSERT, NEW_IMAGE) for outbox items, exactly
   what the notifier receives; fast, no stream read.
 * ``poll_stream_once(streams, stream_arn, positions)``: every record written since the last call,
   read from the table's real (moto) stream; ``positions`` carries each shard's last sequence number.
-* ``captured_emails()`` / ``save_captured_emails(folder)``: the emails SES accepted, rendered with
-  their templates into HTML files (plus ``index.html``) a person can open; the local stack keeps
-  ``.local/emails/`` up to date with them (``tools.local.pollers.EmailFolder``).
-* ``captured_sms()`` and ``published_events(topic_arn)``: SMS texts and topic messages.
+* ``captured_emails()``, ``captured_sms()`` and ``published_events(topic_arn)``: the emails SES
+  accepted (rendered with their templates), SMS texts and topic messages, read from moto's
+  backends in this process (``mock_aws``, or the local stack's moto process, which serves them to
+  the others over HTTP: ``tools.local.motoview``).
+* ``write_email_folder(folder, emails)``: those emails as HTML files (plus ``index.html``) a person
+  can open; the local stack keeps ``.local/emails/`` up to date with them
+  (``tools.local.pollers.EmailFolder``).
 
 The continuous poller (filters, retries) is ``tools.local.pollers.StreamPoller``.
 """
@@ -151,11 +152,11 @@ def captured_emails(account: str = ACCOUNT, region: str = REGION) -> list[Captur
     return found
 
 
-def save_captured_emails(folder: Path, account: str = ACCOUNT, region: str = REGION) -> list[Path]:
-    """One HTML file per captured email and an ``index.html`` listing them; returns the files."""
+def write_email_folder(folder: Path, emails: list[CapturedEmail]) -> list[Path]:
+    """One HTML file per email and an ``index.html`` listing them; returns the files."""
     folder.mkdir(parents=True, exist_ok=True)
     written, rows = [], []
-    for number, captured in enumerate(captured_emails(account, region), start=1):
+    for number, captured in enumerate(emails, start=1):
         name = f"{number:04d}-{captured.data.get('kind', 'email')}.html"
         header = (
             f"<p style='font:12px monospace;color:#555'>From: {html.escape(captured.source)}<br>"
