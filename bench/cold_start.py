@@ -9,7 +9,14 @@ Every process gets the environment Lambda gives a function of template.yaml: its
 clients, ~100 ms) that it never builds inside Lambda. ``--tracing-disabled`` sets
 ``POWERTOOLS_TRACE_DISABLED=1`` instead.
 
-    PYTHONPATH=layers/shared:. .venv/bin/python -m bench.cold_start [--runs 9] [--python .venv/bin/python]
+``--bytecode`` measures the layer as deployed instead of the source tree: it installs
+``layers/shared/requirements.txt`` (for this machine) and the ``rewards`` package into two temporary
+layers, one without bytecode as SAM's Python builder ships it and one compiled as
+``layers/shared/Makefile`` ships it, and runs every function on each with ``PYTHONDONTWRITEBYTECODE=1``
+(Lambda's /opt is read-only: a layer without .pyc files is compiled at every cold start). The floor
+keeps the interpreter's own compiled boto3, as the Lambda runtime's boto3 is.
+
+    PYTHONPATH=layers/shared:. .venv/bin/python -m bench.cold_start [--runs 9] [--bytecode]
 """
 
 from __future__ import annotations
@@ -17,9 +24,12 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import statistics
 import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 from tools.samtemplate import ROOT, Resolver, function_property, handler_path, resources
 
@@ -62,12 +72,35 @@ def run_once(python: str, code: str, env: dict[str, str]) -> tuple[float, float]
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def build_layers(python: str, into: Path) -> dict[str, Path]:
+    """The shared layer without bytecode (SAM's Python builder) and compiled (layers/shared/Makefile)."""
+    source = ROOT / "layers" / "shared"
+    plain, compiled = into / "source-only", into / "bytecode"
+    requirements = str(source / "requirements.txt")
+    pip = [python, "-m", "pip", "install", "--quiet", "--no-compile", "--disable-pip-version-check"]
+    subprocess.run([*pip, "-r", requirements, "--target", str(plain)], check=True, capture_output=True)  # noqa: S603
+    shutil.copytree(source / "rewards", plain / "rewards", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(plain, compiled)
+    compile_all = [python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash", str(compiled)]
+    subprocess.run(compile_all, check=True)  # noqa: S603
+    return {"no bytecode": plain, "bytecode": compiled}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--python", default=str(ROOT / ".venv" / "bin" / "python"))
     parser.add_argument("--tracing-disabled", action="store_true", help="POWERTOOLS_TRACE_DISABLED=1")
+    parser.add_argument("--bytecode", action="store_true", help="the built layer, with and without bytecode")
     args = parser.parse_args()
+    if args.bytecode:
+        with tempfile.TemporaryDirectory(prefix="layer-") as scratch:
+            measure(args, build_layers(args.python, Path(scratch)))
+    else:
+        measure(args, {"": ROOT / "layers" / "shared"})
+
+
+def measure(args: argparse.Namespace, layers: dict[str, Path]) -> None:
     resolver = Resolver(prefix="bench", endpoint="https://sqs.us-east-1.amazonaws.com", parameters={})
     base_env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTHON", "AWS_ENDPOINT"))} | {
         "AWS_DEFAULT_REGION": "us-east-1",
@@ -84,12 +117,13 @@ def main() -> None:
     for logical_id in resources("AWS::Serverless::Function"):
         path, _ = handler_path(logical_id)
         environment = resolver.function_environment(logical_id)
-        code = HANDLER.format(
-            layer=str(ROOT / "layers" / "shared"), path=str(path), clients=clients_of(logical_id, environment)
-        )
-        programs[logical_id] = (code, base_env | environment | {"AWS_LAMBDA_FUNCTION_NAME": logical_id})
-    for code, env in programs.values():  # warm the page cache and write current bytecode once
-        run_once(args.python, code, {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"})
+        for label, layer in layers.items():
+            code = HANDLER.format(layer=str(layer), path=str(path), clients=clients_of(logical_id, environment))
+            name = f"{logical_id} ({label})" if label else logical_id
+            programs[name] = (code, base_env | environment | {"AWS_LAMBDA_FUNCTION_NAME": logical_id})
+    built = "" not in layers  # a built layer stays as built: no bytecode is written into it
+    for code, env in programs.values():  # warm the page cache (and, on the source tree, write current bytecode)
+        run_once(args.python, code, env if built else {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"})
     walls: dict[str, list[float]] = {name: [] for name in programs}
     cpus: dict[str, list[float]] = {name: [] for name in programs}
     for _ in range(args.runs):
@@ -105,12 +139,12 @@ def main() -> None:
         f"cold start ({version.strip()}, median of {args.runs} fresh processes, load average "
         f"{os.getloadavg()[0]:.1f}; floor {floor_wall * 1000:.0f} ms wall, {floor_cpu * 1000:.0f} ms CPU)"
     )
-    print(f"  {'function':28s} {'wall':>7s} {'ratio':>6s}  {'CPU':>7s} {'ratio':>6s}")
-    for name, wall in sorted(wall_medians.items(), key=lambda kv: kv[1]):
+    print(f"  {'function':42s} {'wall':>7s} {'ratio':>6s}  {'CPU':>7s} {'ratio':>6s}")
+    for name, wall in sorted(wall_medians.items(), key=lambda kv: kv[0]):
         ratio, cpu_ratio = wall / floor_wall, cpu_medians[name] / floor_cpu
         verdict = "ok" if max(ratio, cpu_ratio) <= GOAL else "OVER"
         cpu = cpu_medians[name] * 1000
-        print(f"  {name:28s} {wall * 1000:5.0f}ms {ratio:5.2f}x  {cpu:5.0f}ms {cpu_ratio:5.2f}x  {verdict}")
+        print(f"  {name:42s} {wall * 1000:5.0f}ms {ratio:5.2f}x  {cpu:5.0f}ms {cpu_ratio:5.2f}x  {verdict}")
 
 
 if __name__ == "__main__":

@@ -263,10 +263,14 @@ def test_function_handlers_exist(function_id):
 
 
 @pytest.mark.parametrize("layer_id", sorted(resources("AWS::Serverless::LayerVersion")))
-def test_layer_builds_for_python313_on_arm64(layer_id):
+def test_layer_builds_for_python313_on_arm64_with_bytecode(layer_id):
     layer = resources()[layer_id]
-    assert layer.get("Metadata", {}).get("BuildMethod") == "python3.13"
+    assert layer.get("Metadata", {}).get("BuildMethod") == "makefile"
     assert layer.get("Metadata", {}).get("BuildArchitecture") == "arm64"
+    makefile = (ROOT / layer["Properties"]["ContentUri"] / "Makefile").read_text()
+    [recipe] = re.findall(rf"^build-{layer_id}:\n((?:\t.*\n)+)", makefile, re.MULTILINE)
+    for needed in ("manylinux2014_aarch64", "--python-version 3.13", "--only-binary=:all:", "unchecked-hash"):
+        assert needed in recipe, f"{layer_id}: the layer build lacks {needed}"
     assert "python3.13" in layer["Properties"].get("CompatibleRuntimes", [])
     assert "arm64" in layer["Properties"].get("CompatibleArchitectures", [])
 
