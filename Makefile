@@ -86,5 +86,5 @@ bench: $(VENV)/.installed ## benchmarks: engine decisions/s, DynamoDB calls per 
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 .PHONY: reliability-long
-reliability-long: $(VENV)/.installed ## the model-based test with 10,000 examples (about 2 h; HYPOTHESIS_MAX_EXAMPLES=... to change)
+reliability-long: $(VENV)/.installed ## the model-based test with 10,000 examples (about 25 min; HYPOTHESIS_MAX_EXAMPLES=... to change)
 	HYPOTHESIS_MAX_EXAMPLES=$${HYPOTHESIS_MAX_EXAMPLES:-10000} $(PY) -m pytest -p no:logging -q tests/reliability/test_state_machine.py

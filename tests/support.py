@@ -7,7 +7,7 @@ import json
 import os
 import secrets
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -89,9 +89,13 @@ class Stack:
     queues: dict[str, str]
     topics: dict[str, str]
     secret: bytes
+    _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def client(self, service: str) -> Any:
-        return boto3.client(service, region_name="us-east-1")
+        """One client per service for the test's own reads (botocore clients are thread-safe)."""
+        if service not in self._clients:
+            self._clients[service] = boto3.client(service, region_name="us-east-1")
+        return self._clients[service]
 
     @property
     def ledger_table(self) -> str:

@@ -13,6 +13,7 @@ from decimal import Decimal
 from types import ModuleType
 from typing import Any
 
+from tools import moto_lock
 from tools.apigw import http_event, sqs_event
 from tools.make_events import PURCHASE
 from tools.samtemplate import handler_path
@@ -21,10 +22,15 @@ from rewards.adapters.dynamo import from_item
 from tests.support import LambdaContext, Stack, load_config
 
 PROGRAM_ID = "PWRREL"
+# The same program with partial redemption on. Its own id keeps every program id's configuration
+# fixed for the whole run: the functions cache a program for 60 s, so a household that switched one
+# id between full and partial would see the previous household's program depending on the clock.
+PARTIAL_PROGRAM_ID = "PWRRELP"
+PROGRAM_IDS = [PROGRAM_ID, PARTIAL_PROGRAM_ID]
 CLIENT_ID = "rel-issuer"
-CALLER = {"clientId": CLIENT_ID, "programIds": PROGRAM_ID, "role": "ISSUER"}
+CALLER = {"clientId": CLIENT_ID, "programIds": ",".join(PROGRAM_IDS), "role": "ISSUER"}
 MERCHANT_ID = "rel-merchant"
-MERCHANT = {"clientId": MERCHANT_ID, "programIds": PROGRAM_ID, "role": "MERCHANT"}
+MERCHANT = {"clientId": MERCHANT_ID, "programIds": ",".join(PROGRAM_IDS), "role": "MERCHANT"}
 DR_ITEM = "REL1"  # a catalog item priced like the program's base tier (1 point per cent)
 COST_PER_POINT = Decimal("0.01")
 _serial = itertools.count(1)
@@ -32,7 +38,7 @@ _serial = itertools.count(1)
 
 def program(partial: bool = False) -> dict[str, Any]:
     return {
-        "programId": PROGRAM_ID,
+        "programId": PARTIAL_PROGRAM_ID if partial else PROGRAM_ID,
         "programName": "Reliability",
         "pointsName": "Points",
         "currencyCode": "USD",
@@ -76,24 +82,25 @@ def new_household(stack: Stack, opening: Decimal, *, partial: bool = False) -> H
     n = next(_serial)
     tag = f"{n:06d}"
     household = Household(f"HH-REL-{tag}", opening, f"RANACA{tag}", f"RANACB{tag}", f"RANACC{tag}")
+    program_id = PARTIAL_PROGRAM_ID if partial else PROGRAM_ID
 
     def account(account_id: str, card: int, frequency: str) -> dict[str, Any]:
         return {
             "accountId": account_id,
             "cardNumber": f"59{n:08d}{card:06d}",
-            "programId": PROGRAM_ID,
+            "programId": program_id,
             "householdId": household.pool_id,
             "householdRole": "PRIMARY_REDEEMER" if card == 1 else "REDEEMER",
             "preferences": {"redemptionFrequency": frequency},
         }
 
     document = {
-        "programs": [program(partial)],
+        "programs": [program(False), program(True)],
         "clients": [
-            {"clientId": CLIENT_ID, "name": "Reliability", "role": "ISSUER", "programIds": [PROGRAM_ID]},
-            {"clientId": MERCHANT_ID, "name": "Reliability shop", "role": "MERCHANT", "programIds": [PROGRAM_ID]},
+            {"clientId": CLIENT_ID, "name": "Reliability", "role": "ISSUER", "programIds": PROGRAM_IDS},
+            {"clientId": MERCHANT_ID, "name": "Reliability shop", "role": "MERCHANT", "programIds": PROGRAM_IDS},
         ],
-        "households": [{"householdId": household.pool_id, "programId": PROGRAM_ID, "openingBalance": str(opening)}],
+        "households": [{"householdId": household.pool_id, "programId": program_id, "openingBalance": str(opening)}],
         "users": [
             {"userId": f"alice{tag}", "accounts": [account(household.alice, 1, "SNGL")]},
             {"userId": f"bob{tag}", "accounts": [account(household.bob, 2, "MULT")]},
@@ -242,6 +249,36 @@ def pool_state(stack: Stack, pool_id: str) -> PoolState:
         ExpressionAttributeValues={":pk": {"S": f"POOL#{pool_id}"}},
         ConsistentRead=True,
     )
+    return _pool_state(items)
+
+
+def household_snapshot(stack: Stack, household: Household) -> tuple[PoolState, list[dict[str, Any]]]:
+    """The pool's state and its cardholders' AUTH items, read from moto's table under its lock
+    (what is committed, without the cost of serializing every item over the API: the model-based
+    test reads it after every step)."""
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    pool_key = f"POOL#{household.pool_id}"
+    accounts = {f"ACCOUNT#{account_id}" for account_id in household.accounts}
+    pool_items: list[dict[str, Any]] = []
+    records: list[dict[str, Any]] = []
+    with moto_lock.serialized():
+        table = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].get_table(stack.ledger_table)
+        for item in table.all_items():
+            if item.hash_key.value == pool_key:
+                pool_items.append(from_item(item.to_json()["Attributes"]))
+            elif _text(item, "gsi1pk") in accounts and _text(item, "gsi1sk").startswith("AUTH#"):
+                records.append(from_item(item.to_json()["Attributes"]))
+    return _pool_state(pool_items), records
+
+
+def _text(item: Any, name: str) -> str:
+    attribute = item.attrs.get(name)
+    return str(attribute.value) if attribute is not None else ""
+
+
+def _pool_state(items: list[dict[str, Any]]) -> PoolState:
     [pool] = [i for i in items if i["sk"] == "POOL"]
     entries = [i for i in items if i["sk"].startswith("LEDGER#")]
     return PoolState(
@@ -279,13 +316,17 @@ def assert_each_redeemed_once(state: PoolState) -> None:
     assert all(count == 1 for count in counts.values()), counts.most_common(3)
 
 
-def assert_records_agree_with_ledger(stack: Stack, household: Household, state: PoolState) -> int:
-    """Every Authorization record's pointsRedeemed equals the ledger debits made for it."""
+def assert_records_agree_with_ledger(
+    stack: Stack, household: Household, state: PoolState, records: list[dict[str, Any]] | None = None
+) -> int:
+    """Every Authorization record's pointsRedeemed equals the ledger debits made for it
+    (records: the household's AUTH items, read here when not given)."""
     debited: Counter[str] = Counter()
     for entry in state.entries:
         if entry["entryType"] == "DEBIT" and entry["source"].startswith("PWR_"):
             debited[entry["reference"]] += Decimal(entry["points"])
-    records = [item for a in household.accounts for item in authorization_items(stack, a)]
+    if records is None:
+        records = [item for a in household.accounts for item in authorization_items(stack, a)]
     for item in records:
         recorded = Decimal(item["record"].get("pointsRedeemed") or 0)
         assert recorded == debited.pop(item["record"]["id"], Decimal(0)), item["record"]
