@@ -26,17 +26,8 @@ from typing import Any
 
 from tools.samtemplate import ROOT, function_property
 
+# bench.round_trips sets the benchmark environment (credentials, Powertools quiet) as it is imported.
 from bench.round_trips import account_id, cardholders_document
-
-os.environ.update(
-    AWS_ACCESS_KEY_ID="bench",
-    AWS_SECRET_ACCESS_KEY="bench",  # noqa: S106 - moto needs any value
-    AWS_DEFAULT_REGION="us-east-1",
-    POWERTOOLS_TRACE_DISABLED="1",
-    POWERTOOLS_LOG_LEVEL="ERROR",
-    POWERTOOLS_METRICS_NAMESPACE="Bench",
-    POWERTOOLS_METRICS_DISABLED="true",
-)
 
 BATCH_SIZES = (1, 5, 10, 25, 50, 100)
 FUNCTION = "AuthProcessorFunction"
