@@ -19,6 +19,14 @@ os.environ.update(
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def transaction_tokens() -> None:
+    """moto honours ClientRequestToken as DynamoDB does (tools.moto_idempotency)."""
+    from tools import moto_idempotency
+
+    moto_idempotency.install()
+
+
 @pytest.fixture
 def stack() -> Iterator[object]:
     """Every resource of template.yaml on in-process moto, demo configuration not loaded."""

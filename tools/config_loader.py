@@ -80,7 +80,8 @@ class ConfigurationLoader:
                 accounts += 1
             if user.bankCustomerNumber:
                 pk, sk = bcn_key(card_hash(self.secret, user.bankCustomerNumber))
-                self.ledger.put({"pk": pk, "sk": sk, "accountIds": [a.accountId for a in user.accounts]})
+                accounts_of_user = [{"accountId": a.accountId, "programId": a.programId} for a in user.accounts]
+                self.ledger.put({"pk": pk, "sk": sk, "accounts": accounts_of_user})
         return {
             "programs": len(document.programs),
             "clients": len(document.clients),
@@ -146,7 +147,8 @@ class ConfigurationLoader:
                 ExpressionAttributeValues={f":{k}": to_attr(v) for k, v in present.items()},
             )
         card_pk, card_sk = card_key(digest)
-        self.ledger.put({"pk": card_pk, "sk": card_sk, "accountId": doc.accountId})
+        # The program beside the account: a caller's access is checked before the account is read.
+        self.ledger.put({"pk": card_pk, "sk": card_sk, "accountId": doc.accountId, "programId": doc.programId})
 
 
 def _stack_outputs(session: Any, stack_name: str) -> dict[str, str]:

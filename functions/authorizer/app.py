@@ -36,5 +36,7 @@ def verifier() -> RequestVerifier:
 @event_source(data_class=APIGatewayAuthorizerEventV2)
 def lambda_handler(event: APIGatewayAuthorizerEventV2, context: Any) -> dict[str, Any]:
     url = request_url(event.headers, event.raw_path, event.raw_query_string, event.request_context.domain_name)
-    request = SignedRequest(event.request_context.http.method, url, event.headers.get("authorization"))
+    request = SignedRequest(
+        event.request_context.http.method, url, event.headers.get("authorization"), event.request_context.request_id
+    )
     return {"isAuthorized": True, "context": verifier().verify(request)}

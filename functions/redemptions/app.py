@@ -3,7 +3,6 @@ and POST /redemptions/{id}/credits (full or partial reversal)."""
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 from decimal import Decimal
@@ -16,7 +15,7 @@ from pydantic import TypeAdapter, ValidationError
 from rewards import runtime
 from rewards.adapters.redemptions import RedemptionStore
 from rewards.errors import InvalidField
-from rewards.http import DR_SOURCE, build_resolver, current_caller, lambda_entry
+from rewards.http import DR_SOURCE, build_resolver, current_caller, lambda_entry, parse_json
 from rewards.models.dr import (
     REDEMPTION_REQUEST,
     CreditRequest,
@@ -48,10 +47,7 @@ def parse_body(adapter: TypeAdapter[T], *, required: bool = True) -> T | None:
         if not required:
             return None
         raise RequestValidationError([{"type": "missing", "loc": ("body",), "msg": "Field required"}])
-    try:
-        data = json.loads(raw, parse_float=Decimal)
-    except ValueError:
-        raise RequestValidationError([{"type": "json_invalid", "loc": ("body",), "msg": "Invalid JSON"}]) from None
+    data = parse_json(raw, parse_float=Decimal)
     try:
         return adapter.validate_python(data)
     except ValidationError as error:

@@ -310,10 +310,17 @@ def test_timestamps_inside_the_window_pass(signed, keys, offset):
     assert through_gateway("RedeemersFunction", event)[1]["statusCode"] == 200
 
 
+def replayed(event: dict[str, Any]) -> dict[str, Any]:
+    """The same signed request sent again: API Gateway gives it a request id of its own."""
+    again = copy.deepcopy(event)
+    again["requestContext"]["requestId"] = f"replay-{time.time_ns()}"
+    return again
+
+
 def test_replayed_nonce_is_401_and_is_remembered_with_a_ttl(signed, keys):
     event = get_profile(keys["issuer"])
     assert through_gateway("RedeemersFunction", copy.deepcopy(event))[1]["statusCode"] == 200
-    refused(through_gateway("RedeemersFunction", copy.deepcopy(event))[1], "NONCE_REPLAYED")
+    refused(through_gateway("RedeemersFunction", replayed(event))[1], "NONCE_REPLAYED")
     items = signed.client("dynamodb").scan(TableName=signed.tables["NonceTable"])["Items"]
     [item] = items
     timestamp = int(event["headers"]["authorization"].split('oauth_timestamp="')[1].split('"')[0])
@@ -403,3 +410,17 @@ def test_template_makes_the_authorizer_the_default_without_caching():
     assert authorizer["Identity"] == {"Headers": ["Authorization"], "ReauthorizeEvery": 0}
     nonce_table = samtemplate.resources()["NonceTable"]["Properties"]
     assert nonce_table["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
+
+
+@pytest.mark.parametrize("sends", [1, 2])
+def test_a_nonce_write_whose_answer_was_lost_does_not_refuse_its_own_request(signed, keys, sends):
+    """The SDK re-sends the nonce's conditional put after a lost answer: the request passes; a real
+    replay of the same header afterwards is still refused."""
+    from tests.reliability.lost_answers import LostAnswers
+
+    lost = LostAnswers().hook(handler_module("AuthorizerFunction").verifier().nonces.table.client)
+    lost.reset({0: sends})
+    event = get_profile(keys["issuer"])
+    assert through_gateway("RedeemersFunction", copy.deepcopy(event))[1]["statusCode"] == 200
+    assert lost.lost == ["PutItem"] * sends
+    refused(through_gateway("RedeemersFunction", replayed(event))[1], "NONCE_REPLAYED")

@@ -277,3 +277,71 @@ def test_the_valid_requests_the_cases_start_from_succeed(demo):
     [eligible] = body(invoke("AuthorizationsFunction", post_authorization(carol)))
     assert eligible["responseReasonId"] == "59"
     assert invoke("ReprocessFunction", reprocess(reprocess_body(), auth_id=eligible["id"]))["statusCode"] == 200
+
+
+# -- bodies that cannot be parsed at all, on every route -------------------------------------------
+DEEP_OBJECT = '{"a":' * 10_000 + "1" + "}" * 10_000
+DEEP_ARRAY = "[" * 10_000 + "]" * 10_000
+HUGE_INTEGER = '{"pointsRedeemed": ' + "9" * 5_000 + "}"
+HUGE_EXPONENT = '{"pointsCredited": 1e999999, "cashEquivalent": 1e400}'
+UNPARSEABLE = {
+    "deep-object": DEEP_OBJECT,
+    "deep-array": DEEP_ARRAY,
+    "huge-int": HUGE_INTEGER,
+    "huge-exp": HUGE_EXPONENT,
+}
+ROUTES: dict[str, tuple[str, Callable[[str], dict[str, Any]]]] = {
+    "search": ("RedeemersFunction", search),
+    "get-redeemer": (
+        "RedeemersFunction",
+        lambda raw: on_item(
+            "GET",
+            "/redeemers/{id}",
+            "RANACALICE0001",
+            query={"redemption_type": "PWR"},
+            body=raw,
+            authorizer=CLIENT_CONTEXT,
+        ),
+    ),
+    "put-preferences": ("PreferencesFunction", put_preferences),
+    "post-authorization": ("AuthorizationsFunction", post_authorization),
+    "reprocess": ("ReprocessFunction", reprocess),
+    "post-redemption": (
+        "RedemptionsFunction",
+        lambda raw: http_event("POST", "/redemptions", body=raw, authorizer=CLIENT_CONTEXT),
+    ),
+    "post-credit": (
+        "RedemptionsFunction",
+        lambda raw: on_item("POST", "/redemptions/{id}/credits", "1234567890", body=raw, authorizer=CLIENT_CONTEXT),
+    ),
+}
+
+
+@pytest.mark.parametrize("route", list(ROUTES))
+@pytest.mark.parametrize("kind", list(UNPARSEABLE))
+def test_a_body_that_cannot_be_parsed_is_a_400_naming_the_body_on_every_route(demo, route, kind):
+    function, make = ROUTES[route]
+    before = snapshot(demo)
+    response = invoke(function, make(UNPARSEABLE[kind]))
+    if route == "get-redeemer" and kind == "huge-exp":  # a JSON object a GET ignores
+        assert response["statusCode"] == 200, response
+        return
+    assert response["statusCode"] == 400, response
+    errors = body(response)["Errors"]["Error"]
+    assert all(set(error) == ENVELOPE_FIELDS and error["Details"] for error in errors), errors
+    if kind != "huge-exp":  # that one parses (to infinity); validation then names a field
+        assert [error["Details"] for error in errors] == ["body"], errors
+    assert snapshot(demo) == before
+
+
+@pytest.mark.parametrize(
+    "moment",
+    ["0001-01-01T00:00:00+00:00", "9999-12-31T23:59:59+00:00", "2099-01-01T00:00:00Z", "1990-06-01T12:00:00-05:00"],
+)
+def test_an_implausible_transaction_time_is_a_400_naming_the_field(demo, moment):
+    before = snapshot(demo)
+    response = invoke("AuthorizationsFunction", post_authorization(purchase(transactionDateAndTime=moment)))
+    assert response["statusCode"] == 400, response
+    [error] = body(response)["Errors"]["Error"]
+    assert error["Details"] == "transactionDateAndTime", error
+    assert snapshot(demo) == before

@@ -10,6 +10,7 @@ from tools.check_ledger import check, main
 
 from rewards import runtime
 from rewards.adapters.ledger import LedgerMovement
+from rewards.ids import new_token
 from rewards.services.ledger_check import audit_ledger, audit_pool
 from tests.support import body, invoke, load_event
 
@@ -45,7 +46,9 @@ def test_clean_ledger_after_redemptions_and_a_credit_passes(demo):
         reference="test",
         kind="CREDIT",
     )
-    store.transact(store.movement_ops(credit, datetime.now(UTC)))
+    pool = store.pool("HH-DEMO-1")
+    assert pool is not None
+    store.transact(store.movement_ops(credit, datetime.now(UTC), pool.balance), new_token())
 
     audits = {audit.pool_id: audit for audit in audit_ledger(store)}
     assert {"HH-DEMO-1", "RANACCAROL0001"} <= set(audits)

@@ -237,6 +237,18 @@ def test_same_external_id_replays_the_first_response_and_debits_once(demo):
     assert pool_balance(demo, TRAVEL_USER) == 482096
 
 
+def test_a_replay_answers_the_very_bytes_of_the_first_answer(demo):
+    """A balance worth a whole number of dollars (7,000 points = 70.00 at $0.01): 70, both times."""
+    headers = {"Idempotency-Key": "bytes-1"}
+    line = {"paymentOption": "POINTS_ONLY", "pointsRedeemed": 650, "redemptionMatrixItemId": "41275"}
+    request = {**seed("points-only"), "userId": "RANACCAROL0001", "items": [line]}
+    first, second = redeem(request, headers=headers), redeem(request, headers=headers)
+    assert first["statusCode"] == second["statusCode"] == 200
+    assert json.loads(first["body"])["pointBalance"] == 7000
+    assert '"cashEquivalent":70,' in first["body"], first["body"]
+    assert second["body"] == first["body"]
+
+
 def test_same_external_id_with_another_request_is_a_conflict(demo):
     assert redeem(seed("travel"))["statusCode"] == 200
     changed = seed("travel")

@@ -32,12 +32,15 @@ def carol_purchase(external_id: str, **changes: str) -> dict[str, Any]:
     return dict(result)
 
 
-def reprocess(auth_id: str, account_id: str = CAROL) -> dict[str, Any]:
+def reprocess(auth_id: str, account_id: str = CAROL, processed_by: str | None = None) -> dict[str, Any]:
     event = copy.deepcopy(load_event("apigw-post-reprocess"))
     path = f"/authorizations/{auth_id}/reprocess"
     event["rawPath"] = event["requestContext"]["http"]["path"] = path
     event["pathParameters"] = {"id": auth_id}
-    set_body(event, event["body"].replace("RANACCAROL0001", account_id))
+    request = json.loads(event["body"].replace("RANACCAROL0001", account_id))
+    if processed_by is not None:
+        request["processedBy"] = processed_by
+    set_body(event, json.dumps(request))
     return invoke("ReprocessFunction", event)
 
 
@@ -97,11 +100,22 @@ def test_post_purchase_flow_lists_eligible_then_redeems_once(demo):
     assert redeemed["reprocessedBy"] == "APPUSER"
 
 
-def test_second_reprocess_is_a_conflict_and_debits_nothing(demo):
+def test_the_same_reprocess_sent_again_answers_its_first_result_and_debits_nothing(demo):
+    purchase = carol_purchase("CAROL0004")
+    first = reprocess(purchase["id"])
+    assert first["statusCode"] == 200
+
+    again = reprocess(purchase["id"])
+
+    assert again["statusCode"] == 200 and body(again) == body(first)
+    assert debits(CAROL) == [Decimal(7000)]
+
+
+def test_another_reprocess_of_a_reprocessed_authorization_is_a_conflict_and_debits_nothing(demo):
     purchase = carol_purchase("CAROL0002")
     assert reprocess(purchase["id"])["statusCode"] == 200
 
-    again = reprocess(purchase["id"])
+    again = reprocess(purchase["id"], processed_by="OTHERAPP")
 
     assert again["statusCode"] == 409
     error = error_of(again)

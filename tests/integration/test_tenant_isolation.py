@@ -145,3 +145,47 @@ def test_reprocess_of_another_programs_authorization_is_404_and_redeems_nothing(
 def test_reprocess_answer_does_not_reveal_whether_the_authorization_exists(demo):
     authorization_id = carol_authorization()
     assert_hidden(reprocess(FOREIGN, authorization_id), reprocess(FOREIGN, "1234567890"), authorization_id)
+
+
+class Calls:
+    """Every DynamoDB and SSM call the functions make (operation and key), in order."""
+
+    def __init__(self) -> None:
+        from rewards import runtime
+
+        self.made: list[tuple[str, str]] = []
+        for service in ("dynamodb", "ssm"):
+            runtime.aws_client(service).meta.events.register(f"before-call.{service}", self._record)
+
+    def _record(self, model: Any, params: dict[str, Any], **_: Any) -> None:
+        key = params.get("Key") or params.get("RequestItems") or params.get("Name") or ""
+        self.made.append((model.name, "item" if key else ""))
+
+    def during(self, event: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        self.made.clear()
+        return invoke("RedeemersFunction", event), list(self.made)
+
+
+def search(user_id: str, id_type: str, caller: dict[str, str]) -> dict[str, Any]:
+    payload = {"userId": user_id, "userIdType": id_type, "redemptionType": "PWR"}
+    return as_caller("apigw-search-redeemer", caller, body=payload)
+
+
+@pytest.mark.parametrize(
+    ("id_type", "existing", "nonexistent"),
+    [
+        ("BAN", "5555555555554444", "5105105105105109"),  # Alice's card, and a card nobody holds
+        ("BCN", "BCN0001", "BCN9999"),
+        ("RANAC", ALICE, NOBODY),
+    ],
+)
+def test_a_foreign_cardholder_costs_exactly_the_reads_of_one_that_does_not_exist(demo, id_type, existing, nonexistent):
+    calls = Calls()
+    invoke("RedeemersFunction", search(nonexistent, id_type, FOREIGN))  # warm the caches (SSM key, clients)
+    foreign, foreign_calls = calls.during(search(existing, id_type, FOREIGN))
+    missing, missing_calls = calls.during(search(nonexistent, id_type, FOREIGN))
+    assert_hidden(foreign, missing, existing)
+    assert foreign_calls == missing_calls, (foreign_calls, missing_calls)
+    own, own_calls = calls.during(search(existing, id_type, CLIENT_CONTEXT))
+    assert own["statusCode"] == 200, own
+    assert len(own_calls) > len(foreign_calls)  # the account itself is read only for its own client

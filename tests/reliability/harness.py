@@ -64,24 +64,33 @@ def program(partial: bool = False) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Household:
-    """One pool shared by a SNGL redeemer, a MULT redeemer and an OFF redeemer."""
+    """One pool shared by a SNGL redeemer, a MULT redeemer and an OFF redeemer (and, when asked
+    for, more MULT redeemers: ``members``)."""
 
     pool_id: str
     opening: Decimal
     alice: str
     bob: str
     carol: str
+    more: tuple[str, ...] = ()
 
     @property
-    def accounts(self) -> tuple[str, str, str]:
-        return self.alice, self.bob, self.carol
+    def accounts(self) -> tuple[str, ...]:
+        return self.alice, self.bob, self.carol, *self.more
+
+    @property
+    def members(self) -> tuple[str, ...]:
+        """The MULT redeemers: Bob and the extra members."""
+        return self.bob, *self.more
 
 
-def new_household(stack: Stack, opening: Decimal, *, partial: bool = False) -> Household:
-    """Load a household no earlier test has touched (unique ids, unique card numbers)."""
+def new_household(stack: Stack, opening: Decimal, *, partial: bool = False, members: int = 1) -> Household:
+    """Load a household no earlier test has touched (unique ids, unique card numbers); ``members``
+    MULT redeemers in all (Bob and ``members - 1`` more)."""
     n = next(_serial)
     tag = f"{n:06d}"
-    household = Household(f"HH-REL-{tag}", opening, f"RANACA{tag}", f"RANACB{tag}", f"RANACC{tag}")
+    more = tuple(f"RANACM{tag}{m:02d}" for m in range(members - 1))
+    household = Household(f"HH-REL-{tag}", opening, f"RANACA{tag}", f"RANACB{tag}", f"RANACC{tag}", more)
     program_id = PARTIAL_PROGRAM_ID if partial else PROGRAM_ID
 
     def account(account_id: str, card: int, frequency: str) -> dict[str, Any]:
@@ -105,6 +114,7 @@ def new_household(stack: Stack, opening: Decimal, *, partial: bool = False) -> H
             {"userId": f"alice{tag}", "accounts": [account(household.alice, 1, "SNGL")]},
             {"userId": f"bob{tag}", "accounts": [account(household.bob, 2, "MULT")]},
             {"userId": f"carol{tag}", "accounts": [account(household.carol, 3, "OFF")]},
+            *({"userId": f"m{m}{tag}", "accounts": [account(a, 10 + m, "MULT")]} for m, a in enumerate(more)),
         ],
     }
     load_config(stack, text=json.dumps(document))
@@ -152,13 +162,13 @@ def put_preferences(account_id: str, preferences: dict[str, Any]) -> dict[str, A
     )
 
 
-def post_reprocess(auth_id: str, account_id: str) -> dict[str, Any]:
+def post_reprocess(auth_id: str, account_id: str, processed_by: str = "RELTEST") -> dict[str, Any]:
     return http_event(
         "POST",
         f"/authorizations/{auth_id}/reprocess",
         route_key="POST /authorizations/{id}/reprocess",
         path_parameters={"id": auth_id},
-        body={"processedBy": "RELTEST", "accountId": account_id, "accountIdType": "RANAC"},
+        body={"processedBy": processed_by, "accountId": account_id, "accountIdType": "RANAC"},
         authorizer=CALLER,
     )
 
@@ -369,3 +379,53 @@ def empty_ledger(stack: Stack) -> None:
     if "StreamSpecification" in table:
         request["StreamSpecification"] = table["StreamSpecification"]
     client.create_table(**request)
+
+
+def record_kinds(stack: Stack, household: Household) -> dict[str, Any]:
+    """How many records of each kind the household's cardholders have (authorizations, redemption
+    requests and lines, credits, outbox events), and each account's preferences and version."""
+    from tests.support import ledger_items
+
+    accounts = set(household.accounts)
+    kinds: Counter[str] = Counter()
+    preferences: dict[str, Any] = {}
+    versions: dict[str, int] = {}
+    for raw in ledger_items(stack):
+        item = from_item(raw)
+        owner = json.loads(item["payload"]).get("accountId") if item.get("type") == "EVENT" else item.get("accountId")
+        if owner not in accounts:
+            continue
+        kind = str(item.get("type") or item["sk"])
+        if item["sk"] == "ACCOUNT":
+            name = owner[:-6]  # RANACA, RANACB, RANACC: the same role in every household
+            preferences[name], versions[name] = item.get("preferences"), int(item.get("version", 0))
+        else:
+            kinds[kind] += 1
+    return {"kinds": dict(sorted(kinds.items())), "preferences": preferences, "versions": versions}
+
+
+def committed_events(stack: Stack, household: Household) -> list[dict[str, Any]]:
+    """The payloads of the household's committed outbox events (what every channel is told)."""
+    from tests.support import ledger_items
+
+    events = []
+    for raw in ledger_items(stack):
+        item = from_item(raw)
+        if item.get("type") == "EVENT":
+            payload = json.loads(item["payload"])
+            if payload.get("accountId") in household.accounts:
+                events.append(payload)
+    return events
+
+
+def assert_event_balances_chain(opening: Decimal, final: Decimal, events: list[dict[str, Any]]) -> None:
+    """Every event that moved points reports the pool's balance right after its own commit: ordered
+    by that balance, each is the one before it minus the points it redeemed, from the opening
+    balance down to the final one (no two events report the same balance)."""
+    moved = [e for e in events if Decimal(str(e.get("pointsRedeemed") or 0)) > 0]
+    moved.sort(key=lambda e: Decimal(str(e["pointBalance"])), reverse=True)
+    balance = opening
+    for event in moved:
+        balance -= Decimal(str(event["pointsRedeemed"]))
+        assert Decimal(str(event["pointBalance"])) == balance, (event, balance)
+    assert balance == final, (balance, final)

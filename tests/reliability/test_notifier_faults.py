@@ -30,6 +30,7 @@ from rewards.notifications import runtime as notifications
 from rewards.notifications.signing import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from tests.integration.test_notifier import purchase
 from tests.integration.test_webhooks import sqs_event
+from tests.reliability.lost_answers import ALL_SENDS, LostAnswers
 from tests.support import Stack, body, invoke, load_config, provision_stack
 
 PROGRAM, CLIENT = "NFAULT", "nfault-issuer"
@@ -204,6 +205,7 @@ class World:
     receiver: Receiver
     stream_arn: str
     positions: dict[str, str | None]
+    lost: LostAnswers
 
 
 @pytest.fixture(scope="module")
@@ -219,7 +221,8 @@ def world() -> Iterator[World]:
         receiver = Receiver()
         stream_arn = ledger_stream_arn(stack.client("dynamodb"), stack.ledger_table)
         try:
-            yield World(stack, Injector(stack.tables), receiver, stream_arn, {})
+            lost = LostAnswers().hook(runtime.aws_client("dynamodb"))
+            yield World(stack, Injector(stack.tables), receiver, stream_arn, {}, lost)
         finally:
             receiver.close()
             runtime.reset()
@@ -483,3 +486,30 @@ def test_a_sender_fault_that_never_clears_ends_in_the_dead_letter_queue_unsent(w
     assert scenario.outcome()["webhooks"] == acknowledged
     world.receiver.script = []
     world.injector.armed = False
+
+
+@pytest.mark.parametrize("sends", [1, ALL_SENDS], ids=["sdk-retry", "every-answer"])
+@pytest.mark.parametrize("write", range(8))
+def test_a_lost_answer_at_a_notifier_marker_write_sends_each_channel_once(world, write, sends):
+    """The claim (PutItem) and SENT mark (UpdateItem) of each of the four channels: applied, answer
+    lost, re-sent by the SDK (or the record retried): every channel still goes out exactly once."""
+    lost = world.lost
+    scenario = new_scenario(world)
+    lost.reset({write: sends})
+    notify_until_done(scenario)
+    assert lost.lost, lost.writes
+    assert deliver_until_done(world) == 0
+    assert scenario.outcome() == EXPECTED
+
+
+@pytest.mark.parametrize("sends", [1, ALL_SENDS], ids=["sdk-retry", "every-answer"])
+@pytest.mark.parametrize("write", range(2))
+def test_a_lost_answer_at_a_sender_marker_write_posts_once(world, write, sends):
+    lost = world.lost
+    scenario = new_scenario(world)
+    assert notify_until_done(scenario) == 0
+    lost.reset({write: sends})
+    deliver_until_done(world)
+    assert lost.lost, lost.writes
+    assert scenario.outcome() == EXPECTED
+    assert queued_deliveries(world) == 0

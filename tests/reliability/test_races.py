@@ -21,13 +21,14 @@ from rewards.adapters.dynamo import Table
 from rewards.adapters.ledger import LedgerStore
 from rewards.adapters.redemptions import RedemptionStore
 from rewards.domain import Caller, ClientRole
-from rewards.errors import InsufficientPoints
-from rewards.models.dr import MerchandiseRedemption
+from rewards.errors import BusinessRefusal, InsufficientPoints, Unavailable
+from rewards.models.dr import CreditRequest, MerchandiseRedemption
 from rewards.models.messages import QueuedAuthorization
 from rewards.models.pwr import AuthorizationRequest
 from rewards.services.authorizations import AuthorizationService
 from rewards.services.redemptions import RedemptionService
 from tests.reliability import harness
+from tests.reliability.lost_answers import ALL_SENDS, LostAnswers
 from tests.support import body
 
 WORKERS = 50
@@ -158,6 +159,8 @@ def test_fifty_concurrent_dr_and_pwr_redemptions_take_exactly_what_the_household
         harness.assert_ledger_adds_up(state)
         harness.assert_each_redeemed_once(state)
         assert harness.assert_records_agree_with_ledger(stack, household, state) == WORKERS - DR_TASKS
+        # every email, SMS, webhook and SNS event reports the balance right after its own commit
+        harness.assert_event_balances_chain(state.opening, state.balance, harness.committed_events(stack, household))
         # Alice is SNGL: her preference turns OFF with her first redemption, so at most one is hers.
         assert len([e for e in state.entries if e["accountId"] == household.alice]) <= 1
     assert winners["DR_REDEMPTION"] and winners["PWR_AUTHORIZATION"], winners
@@ -193,4 +196,101 @@ def test_ten_deliveries_of_one_network_authorization_commit_once(stack, containe
     assert state.balance == Decimal(100_000) - harness.points_for(AMOUNT)
     [record] = harness.authorization_items(stack, household.bob)
     assert record["record"]["pointsRedeemed"] == "10000"
+    harness.assert_ledger_adds_up(state)
+
+
+def test_ten_members_of_one_household_in_one_batch_each_report_the_balance_after_their_commit(stack):
+    """One SQS batch, ten cardholders sharing one pool of 100,000: ten events, 97,500 down to 75,000."""
+    household = harness.new_household(stack, Decimal(100_000), members=10)
+    messages = [
+        harness.network_message(account, Decimal("25.00"), f"BATCH{n:02d}")
+        for n, account in enumerate(household.members)
+    ]
+    answer = harness.fresh_handler("AuthProcessorFunction")(harness.network_event(*messages))
+    assert answer == {"batchItemFailures": []}, answer
+    state = harness.pool_state(stack, household.pool_id)
+    assert state.balance == Decimal(75_000)
+    events = harness.committed_events(stack, household)
+    assert sorted(Decimal(str(e["pointBalance"])) for e in events) == [Decimal(75_000 + 2_500 * n) for n in range(10)]
+    harness.assert_event_balances_chain(state.opening, state.balance, events)
+
+
+class LossyContainer(Container):
+    """A container whose DynamoDB answers are lost at random after the write was applied."""
+
+    def __init__(self, stack: Any, lost: LostAnswers) -> None:
+        super().__init__(stack)
+        lost.hook(self.redemptions.store.table.client, self.service.store.table.client)
+
+
+@pytest.fixture(params=[1, ALL_SENDS], ids=["sdk-retries", "function-retries"])
+def lossy(stack: Any, request: pytest.FixtureRequest) -> Any:
+    lost = LostAnswers(probability=0.3, random_sends=request.param, seed=3)
+    local = threading.local()
+
+    def container() -> LossyContainer:
+        if not hasattr(local, "container"):
+            local.container = LossyContainer(stack, lost)
+        return local.container
+
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        yield pool, container, lost
+
+
+def test_forty_concurrent_keyless_redemptions_under_lost_answers_debit_once_per_success(stack, lossy):
+    """No externalId, no Idempotency-Key: each request still debits at most once, every 200 has its
+    own ledger line, and a 503 is only answered when nothing of that request committed."""
+    pool, container, lost = lossy
+    household = harness.new_household(stack, Decimal(3_000))  # 30 redemptions of 100 points
+    request = harness.dr_redemption(household.bob, Decimal("1.00"), "unused")
+    del request["externalId"]
+    redemption = MerchandiseRedemption.model_validate(request)
+
+    def attempt() -> tuple[str, Any]:
+        try:
+            return "ok", container().redemptions.redeem(MERCHANT, redemption)
+        except InsufficientPoints:
+            return "refused", None
+        except Unavailable as error:
+            return "unavailable", error
+
+    results = run_together(pool, [attempt for _ in range(40)])
+    answered = [response for kind, response in results if kind == "ok"]
+    state = harness.pool_state(stack, household.pool_id)
+    debits = [e for e in state.entries if e["source"] == "DR_REDEMPTION"]
+    assert lost.lost, "some answers were lost"
+    assert len(debits) == len(answered) == 30, (len(debits), len(answered), Counter(k for k, _ in results))
+    assert sorted(e["reference"] for e in debits) == sorted(r.id for r in answered)
+    assert sorted(r.pointBalance for r in answered) == [Decimal(100 * n) for n in range(30)]
+    harness.assert_ledger_adds_up(state)
+
+
+def test_twenty_concurrent_credits_under_lost_answers_credit_what_they_answer(stack, lossy):
+    """A 250-point line, twenty credits of 100 at once: two succeed, the rest are refused, and the
+    points credited are exactly what the 200s say, once each."""
+    pool, container, lost = lossy
+    household = harness.new_household(stack, Decimal(10_000))
+    redeemed = container().redemptions.redeem(
+        MERCHANT, MerchandiseRedemption.model_validate(harness.dr_redemption(household.bob, Decimal("2.50"), "C250"))
+    )
+    assert redeemed.items
+    line = redeemed.items[0].redemptionId
+    lost.probability = 1.0  # from here every write's answers are lost: each commit is re-sent
+
+    def attempt() -> tuple[str, Any]:
+        try:
+            return "ok", container().redemptions.credit(MERCHANT, line, CreditRequest(pointsCredited=Decimal(100)))
+        except BusinessRefusal:
+            return "refused", None
+        except Unavailable as error:
+            return "unavailable", error
+
+    results = run_together(pool, [attempt for _ in range(20)])
+    answered = [response for kind, response in results if kind == "ok"]
+    state = harness.pool_state(stack, household.pool_id)
+    credits = [e for e in state.entries if e["source"] == "DR_CREDIT"]
+    assert len(answered) == len(credits) == 2, (len(answered), len(credits), Counter(k for k, _ in results))
+    assert sum(Decimal(e["points"]) for e in credits) == Decimal(200)
+    assert sorted(r.remainingCreditablePoints for r in answered) == [Decimal(50), Decimal(150)]
+    assert sorted(r.pointBalance for r in answered) == [Decimal(10_000 - 250 + 100), Decimal(10_000 - 250 + 200)]
     harness.assert_ledger_adds_up(state)

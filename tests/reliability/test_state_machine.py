@@ -3,12 +3,17 @@ reprocesses, redeliveries, Digital Redemptions and their credits against one hou
 ledger invariants checked after every step. One moto stack per test; every example starts from
 an empty ledger table and loads a fresh household.
 
+Every step that writes may meet a fault at any of its writes: the answer of one send lost (the
+SDK re-sends), every answer lost (the function re-sends), or the function dying right after the
+commit (the client or SQS sends the request again). The step must still answer as without it.
+
     HYPOTHESIS_MAX_EXAMPLES=10000 .venv/bin/pytest tests/reliability/test_state_machine.py   # long run
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import os
 from collections import Counter
 from decimal import Decimal
@@ -25,7 +30,9 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from rewards import runtime
 from tests.reliability import harness
+from tests.reliability.lost_answers import ALL_SENDS, Crash, LostAnswers
 from tests.support import body, invoke
 
 MAX_EXAMPLES = int(os.environ.get("HYPOTHESIS_MAX_EXAMPLES", "300"))
@@ -44,12 +51,34 @@ preferences = st.fixed_dictionaries(
         "fixedAccountRedemptionAmount": st.sampled_from([10, 40, 75]),
     },
 )
+faults = st.sampled_from(["none", "none", "none", "sdk", "app", "client"])
+writes = st.integers(min_value=0, max_value=3)  # which write of the step meets the fault
 _references = itertools.count(1)
 REACHED: Counter[str] = Counter()  # proof that the run exercised the interesting paths
 
 
 class LedgerMachine(RuleBasedStateMachine):
     stack: Any = None
+    lost: LostAnswers | None = None
+    crash: Crash | None = None
+
+    def send(self, function: str, event: dict[str, Any], fault: str = "none", write: int = 0) -> dict[str, Any]:
+        """Invoke a function, with ``fault`` at its ``write``-th write (counted from 0)."""
+        assert self.lost is not None and self.crash is not None
+        self.lost.reset({write: 1 if fault == "sdk" else ALL_SENDS} if fault in ("sdk", "app") else {})
+        if fault == "client":
+            self.crash.at = write
+            try:
+                invoke(function, json.loads(json.dumps(event)))
+            except SystemExit:
+                REACHED["client re-sent after a crash"] += 1
+            self.crash.at = None
+            self.lost.reset()
+        answer = invoke(function, event)
+        if self.lost.lost:
+            REACHED[f"lost answers ({fault})"] += 1
+        self.lost.reset()
+        return answer
 
     def __init__(self) -> None:
         super().__init__()
@@ -72,17 +101,17 @@ class LedgerMachine(RuleBasedStateMachine):
         harness.empty_ledger(self.stack)
         self.household = harness.new_household(self.stack, Decimal(opening), partial=partial)
 
-    @rule(name=accounts, amount=amounts)
-    def network_authorization(self, name: str, amount: Decimal) -> None:
+    @rule(name=accounts, amount=amounts, fault=faults, write=writes)
+    def network_authorization(self, name: str, amount: Decimal, fault: str, write: int) -> None:
         event = harness.network_event(harness.network_message(self.account(name), amount, f"SM{next(_references)}"))
-        answer = invoke("AuthProcessorFunction", event)
+        answer = self.send("AuthProcessorFunction", event, fault, write)
         assert answer == {"batchItemFailures": []}, answer
         self.deliveries.append(("NETWORK", event, answer))
 
-    @rule(name=accounts, amount=amounts)
-    def api_authorization(self, name: str, amount: Decimal) -> None:
+    @rule(name=accounts, amount=amounts, fault=faults, write=writes)
+    def api_authorization(self, name: str, amount: Decimal, fault: str, write: int) -> None:
         event = harness.post_authorization(self.account(name), amount, f"SM{next(_references)}")
-        response = invoke("AuthorizationsFunction", event)
+        response = self.send("AuthorizationsFunction", event, fault, write)
         assert response["statusCode"] == 200, response
         self.deliveries.append(("API", event, body(response)))
 
@@ -97,14 +126,14 @@ class LedgerMachine(RuleBasedStateMachine):
             response = invoke("AuthorizationsFunction", delivered)
             assert response["statusCode"] == 200 and body(response) == first, (response, first)
 
-    @rule(name=accounts, prefs=preferences)
-    def change_preferences(self, name: str, prefs: dict[str, Any]) -> None:
-        response = invoke("PreferencesFunction", harness.put_preferences(self.account(name), prefs))
+    @rule(name=accounts, prefs=preferences, fault=faults, write=writes)
+    def change_preferences(self, name: str, prefs: dict[str, Any], fault: str, write: int) -> None:
+        response = self.send("PreferencesFunction", harness.put_preferences(self.account(name), prefs), fault, write)
         assert response["statusCode"] == 200, response
         assert body(response)["redemptionFrequency"] == prefs["redemptionFrequency"]
 
-    @rule(data=st.data())
-    def reprocess(self, data: st.DataObject) -> None:
+    @rule(data=st.data(), fault=faults, write=writes)
+    def reprocess(self, data: st.DataObject, fault: str, write: int) -> None:
         assert self.household is not None
         _, records = harness.household_snapshot(self.stack, self.household)
         # creation order (SM<n>), not the random authorization ids: a replayed example must draw alike
@@ -120,26 +149,29 @@ class LedgerMachine(RuleBasedStateMachine):
             return
         chosen = data.draw(st.sampled_from(candidates))
         auth_id, account_id = chosen["record"]["id"], chosen["accountId"]
-        response = invoke("ReprocessFunction", harness.post_reprocess(auth_id, account_id))
+        response = self.send("ReprocessFunction", harness.post_reprocess(auth_id, account_id), fault, write)
         assert response["statusCode"] in {200, 422}, response  # 422: not redeemable with today's balance
         if response["statusCode"] == 200:
-            self.reprocessed.append((auth_id, account_id))
+            self.reprocessed.append((auth_id, account_id, body(response)))
             REACHED["reprocessed"] += 1
 
     @precondition(lambda self: self.reprocessed)
-    @rule(data=st.data())
-    def reprocess_again(self, data: st.DataObject) -> None:
-        auth_id, account_id = data.draw(st.sampled_from(self.reprocessed))
-        response = invoke("ReprocessFunction", harness.post_reprocess(auth_id, account_id))
+    @rule(data=st.data(), same=st.booleans())
+    def reprocess_again(self, data: st.DataObject, same: bool) -> None:
+        auth_id, account_id, first = data.draw(st.sampled_from(self.reprocessed))
+        event = harness.post_reprocess(auth_id, account_id, processed_by="RELTEST" if same else "OTHER")
+        response = invoke("ReprocessFunction", event)
+        if same:  # the same request again: its first answer
+            assert response["statusCode"] == 200 and body(response) == first, (response, first)
+            return
         assert response["statusCode"] == 409, response
         assert body(response)["Errors"]["Error"][0]["ReasonCode"] == "ALREADY_REPROCESSED"
 
-    @rule(name=accounts, amount=amounts)
-    def dr_redemption(self, name: str, amount: Decimal) -> None:
+    @rule(name=accounts, amount=amounts, fault=faults, write=writes)
+    def dr_redemption(self, name: str, amount: Decimal, fault: str, write: int) -> None:
         before = self.balance()
-        response = invoke(
-            "RedemptionsFunction", harness.post_redemption(self.account(name), amount, f"SM{next(_references)}")
-        )
+        event = harness.post_redemption(self.account(name), amount, f"SM{next(_references)}")
+        response = self.send("RedemptionsFunction", event, fault, write)
         points = harness.points_for(amount)
         if points > before:
             assert response["statusCode"] == 422, response
@@ -149,12 +181,12 @@ class LedgerMachine(RuleBasedStateMachine):
         assert response["statusCode"] == 200, response
         [item] = body(response)["items"]
         self.redeemed[str(item["redemptionId"])] = points
-        assert self.balance() == before - points
+        assert self.balance() == before - points == Decimal(str(body(response)["pointBalance"]))
         REACHED["dr redeemed"] += 1
 
     @precondition(lambda self: self.redeemed)
-    @rule(data=st.data())
-    def dr_credit(self, data: st.DataObject) -> None:
+    @rule(data=st.data(), fault=faults, write=writes)
+    def dr_credit(self, data: st.DataObject, fault: str, write: int) -> None:
         # insertion order, not sorted ids: ids are random, so a replayed example must draw by position
         redemption_id = data.draw(st.sampled_from(list(self.redeemed)))
         remaining = self.redeemed[redemption_id] - self.credited[redemption_id]
@@ -162,7 +194,9 @@ class LedgerMachine(RuleBasedStateMachine):
             st.one_of(st.none(), st.integers(min_value=1, max_value=int(self.redeemed[redemption_id]) + 5))
         )
         before = self.balance()
-        response = invoke("RedemptionsFunction", harness.post_credit(int(redemption_id), asked))
+        event = harness.post_credit(int(redemption_id), asked)
+        event["headers"]["idempotency-key"] = f"SMC{next(_references)}"  # a client retry must be safe
+        response = self.send("RedemptionsFunction", event, fault, write)
         if remaining <= 0:
             assert response["statusCode"] == 409, response
         elif asked is not None and asked > remaining:
@@ -172,7 +206,7 @@ class LedgerMachine(RuleBasedStateMachine):
             points = remaining if asked is None else Decimal(asked)
             assert Decimal(str(body(response)["pointsCredited"])) == points
             self.credited[redemption_id] += points
-            assert self.balance() == before + points
+            assert self.balance() == before + points == Decimal(str(body(response)["pointBalance"]))
             REACHED["dr credited"] += 1
             return
         assert self.balance() == before
@@ -192,6 +226,10 @@ class LedgerMachine(RuleBasedStateMachine):
 
 def test_random_operation_sequences_keep_the_ledger_consistent(stack, capsys):
     LedgerMachine.stack = stack
+    harness.new_household(stack, Decimal(0))  # the first use creates the functions' clients
+    client = runtime.aws_client("dynamodb")
+    LedgerMachine.lost = LostAnswers().hook(client)
+    LedgerMachine.crash = Crash(LedgerMachine.lost, client)
     run_state_machine_as_test(
         LedgerMachine,
         settings=settings(
@@ -206,3 +244,5 @@ def test_random_operation_sequences_keep_the_ledger_consistent(stack, capsys):
         print(f"\nmodel-based run: {MAX_EXAMPLES} examples, paths reached: {dict(REACHED)}")
     assert REACHED["steps with ledger entries"] and REACHED["redelivered"], REACHED
     assert REACHED["dr redeemed"] and REACHED["dr credited"], REACHED
+    assert REACHED["lost answers (sdk)"] and REACHED["lost answers (app)"], REACHED
+    assert REACHED["client re-sent after a crash"], REACHED

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rewards.cardnumbers import card_hash, last_four, luhn_valid, mask_card_numbers
 
@@ -59,3 +61,55 @@ def test_keyed_hash_is_stable_and_differs_by_key_and_number():
 
 def test_last_four():
     assert last_four("5555555555554444") == "4444"
+
+
+# -- spaced and dashed forms (PCI scanners' reading of a card number) ------------------------------
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("card 4111 1111 1111 1111 declined", "card ****1111 declined"),
+        ("card 4111-1111-1111-1111.", "card ****1111."),
+        ("amex 3782 822463 10005 ok", "amex ****0005 ok"),
+        ("ref 12 4111 1111 1111 1111", "ref 12 ****1111"),
+        ("on 2026-12-02 at 07:35", "on 2026-12-02 at 07:35"),  # dates and times are not card numbers
+        ("call +1 415 555 2671", "call +1 415 555 2671"),
+    ],
+)
+def test_spaced_and_dashed_card_numbers_are_masked(text, masked):
+    assert mask_card_numbers(text) == masked
+
+
+def with_check_digit(body: str) -> str:
+    """``body`` followed by the digit that makes it Luhn-valid."""
+    return next(body + d for d in "0123456789" if luhn_valid(body + d))
+
+
+card_numbers = st.builds(with_check_digit, st.text(alphabet="0123456789", min_size=12, max_size=18))
+separators = st.sampled_from(["", " ", "-"])
+
+
+@st.composite
+def written(draw: st.DrawFn) -> tuple[str, str]:
+    """A card number, written in groups of random sizes with one kind of separator."""
+    number = draw(card_numbers)
+    separator = draw(separators)
+    cuts = sorted(draw(st.sets(st.integers(min_value=1, max_value=len(number) - 1), max_size=5)))
+    groups = [number[a:b] for a, b in zip([0, *cuts], [*cuts, len(number)], strict=True)]
+    return number, separator.join(groups)
+
+
+@given(case=written(), before=st.text(alphabet="abc .,:", max_size=8), after=st.text(alphabet="xyz .,:", max_size=8))
+def test_no_card_number_survives_masking_in_any_written_form(case, before, after):
+    number, form = case
+    masked = mask_card_numbers(f"{before}{form}{after}")
+    bare = masked.replace(" ", "").replace("-", "")
+    assert number not in bare
+    assert number[:-4] not in bare  # at most the last four digits stay in clear
+    assert f"****{number[-4:]}" in masked
+
+
+@given(text=st.text(alphabet="0123456789 -abc", max_size=60))
+def test_masking_is_idempotent_and_never_lengthens(text):
+    once = mask_card_numbers(text)
+    assert mask_card_numbers(once) == once
+    assert len(once) <= len(text)

@@ -26,7 +26,7 @@ import threading
 from contextlib import nullcontext
 from typing import Any
 
-from tools import moto_lock
+from tools import moto_idempotency, moto_lock
 from tools.samtemplate import ROOT
 
 READY = "moto-ready"
@@ -248,6 +248,7 @@ def serve(host: str, port: int, item_level_transactions: bool) -> None:
     from tools.local.motoview import serving_views
 
     moto_lock.install()
+    moto_idempotency.install()  # ClientRequestToken, as DynamoDB honours it
     _cache_module_list()
     _retention_check_without_queue_scan()
     if os.environ.get("LOCAL_MOTO_SERIALIZER") != "moto":

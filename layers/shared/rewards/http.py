@@ -11,7 +11,6 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 
@@ -82,23 +81,41 @@ def validation_response(source: str, errors: list[dict[str, Any]]) -> Response[s
     return Response(status_code=400, content_type="application/json", body=body)
 
 
-def _object_body(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
-    """Every request body is one JSON object: refuse an array (validation would quietly take its first item)."""
-    raw = app.current_event.decoded_body
-    if raw:
-        try:
-            parsed = json.loads(raw)
-        except ValueError:
-            parsed = {}  # a route with a body already refused invalid JSON; others ignore the body
-        if not isinstance(parsed, dict):
-            raise InvalidField("body", "The request body must be a JSON object")
-    return next_middleware(app)
+def parse_json(raw: str, **options: Any) -> Any:
+    """A request body as JSON; 400 naming the body when it is not (invalid, nested past the
+    parser's depth, an integer of thousands of digits), never an unexpected error."""
+    try:
+        return json.loads(raw, **options)
+    except (ValueError, RecursionError):
+        raise InvalidField("body", "The request body is not valid JSON", reason_code="INVALID_JSON") from None
 
 
-def build_resolver(source: str) -> APIGatewayHttpResolver:
+def body_refusal(event: Mapping[str, Any]) -> InvalidField | None:
+    """Every request body is one JSON object. Checked before any route runs (validation would
+    quietly take an array's first item, and fail unexpectedly on a body nested too deep)."""
+    raw = _raw_body(event)
+    if not raw:
+        return None
+    try:
+        parsed = parse_json(raw.decode())
+    except UnicodeDecodeError:
+        return InvalidField("body", "The request body is not UTF-8 JSON", reason_code="INVALID_JSON")
+    except InvalidField as error:
+        return error
+    return None if isinstance(parsed, dict) else InvalidField("body", "The request body must be a JSON object")
+
+
+class Resolver(APIGatewayHttpResolver):
+    """The HTTP API (payload v2) resolver of one product's functions: its errors name ``source``."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__(enable_validation=True)
+        self.source = source
+
+
+def build_resolver(source: str) -> Resolver:
     """An HTTP API (payload v2) resolver with pydantic validation and envelope errors."""
-    app = APIGatewayHttpResolver(enable_validation=True)
-    app.use(middlewares=[_object_body])
+    app = Resolver(source)
 
     @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
     def _invalid(error: RequestValidationError) -> Response[str]:
@@ -188,7 +205,7 @@ def json_body(model: Any) -> Any:
     return json.loads(model.model_dump_json(exclude_none=True))
 
 
-def lambda_entry(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+def lambda_entry(app: Resolver) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     """The Lambda handler of an API function: logging context, metrics, tracing, then the routes."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
@@ -199,6 +216,10 @@ def lambda_entry(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Any],
         if refusal is not None:
             logger.info("request refused", extra={"reason_code": refusal.reason_code})
             return refusal_response(refusal)
+        invalid = body_refusal(event)
+        if invalid is not None:
+            response = error_response(400, app.source, invalid.reason_code, invalid.description, details="body")
+            return {"statusCode": 400, "headers": {"Content-Type": "application/json"}, "body": response.body}
         return app.resolve(event, context)
 
     return handler

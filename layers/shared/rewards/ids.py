@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from dataclasses import dataclass, field
 
 AUTHORIZATION_ID_DIGITS = 10  # Authorization.id is 1-10 characters
 REDEMPTION_ID_DIGITS = 10
@@ -24,3 +25,20 @@ def new_redemption_id() -> int:
 
 def new_uuid() -> str:
     return str(uuid.uuid4())
+
+
+def new_token() -> str:
+    """A ClientRequestToken (1-36 characters)."""
+    return str(uuid.uuid4())
+
+
+@dataclass(frozen=True)
+class CommitIds:
+    """What one request writes, fixed before its first send so that every send writes the same
+    items: its record, its ledger entry and its outbox event. ``token`` is stored in the record and
+    tells this request's commit from any other's when it is read back."""
+
+    record: str
+    entry: str = field(default_factory=new_uuid)
+    event: str = field(default_factory=new_uuid)
+    token: str = field(default_factory=new_token)

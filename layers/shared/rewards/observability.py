@@ -12,7 +12,7 @@ from rewards.cardnumbers import mask_card_numbers
 
 
 class CardMaskingFormatter(LambdaPowertoolsFormatter):
-    """JSON log lines with any Luhn-valid 12-19 digit run replaced by its last four digits."""
+    """JSON log lines with every card number (rewards.cardnumbers) replaced by its last four digits."""
 
     def serialize(self, log: Any) -> str:
         return mask_card_numbers(super().serialize(log))

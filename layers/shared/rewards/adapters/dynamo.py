@@ -24,6 +24,8 @@ BATCH_GET_LIMIT = 100
 # ConnectTimeoutError, EndpointConnectionError, ConnectionClosedError, ...).
 TRANSPORT_ERRORS = (BotocoreConnectionError, HTTPClientError)
 RETRYABLE_CANCELLATIONS = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
+# The same token re-sent while its first send still runs: the outcome is not known yet.
+IN_PROGRESS = "TransactionInProgressException"
 
 
 def to_attr(value: Any) -> dict[str, Any]:
@@ -38,8 +40,9 @@ def from_item(item: Mapping[str, Any]) -> Item:
     return {name: _deserializer.deserialize(value) for name, value in item.items()}
 
 
-def key(pk: str, sk: str) -> dict[str, Any]:
-    return {"pk": {"S": pk}, "sk": {"S": sk}}
+def key(pk: str, sk: str | None) -> dict[str, Any]:
+    """The key of an item; ``sk`` None for a table keyed by ``pk`` alone."""
+    return {"pk": {"S": pk}} if sk is None else {"pk": {"S": pk}, "sk": {"S": sk}}
 
 
 @dataclass(frozen=True)
@@ -51,18 +54,21 @@ class Op:
 
 
 class TransactionRefused(Exception):
-    """A condition of the transaction failed; ``roles`` names which ones."""
+    """A condition of the transaction failed; ``roles`` names which ones, and ``current`` holds the
+    item as it is now for each refused action that asked for it (ReturnValuesOnConditionCheckFailure)."""
 
-    def __init__(self, roles: set[str]) -> None:
+    def __init__(self, roles: set[str], current: dict[str, Item] | None = None) -> None:
         super().__init__(f"transaction refused by condition(s): {sorted(roles)}")
         self.roles = roles
+        self.current = current or {}
 
 
 class TransientConflict(Unavailable):
-    """A retryable failure: conflict, throttling, timeout or lost connection (503 if it persists).
+    """A retryable failure: conflict, throttling, timeout or lost connection.
 
-    After a timeout the change may or may not have been committed; callers retry with the same
-    business key, so the retry either commits or replays the first result.
+    After a timeout the change may or may not have been committed: the caller re-sends the same
+    transaction with the same token, which DynamoDB applies at most once, and reads back what
+    committed before it answers.
     """
 
     def __init__(self, cause: str) -> None:
@@ -75,7 +81,7 @@ class Table:
         self.client = client
         self.name = name
 
-    def get(self, pk: str, sk: str, *, consistent: bool = True) -> Item | None:
+    def get(self, pk: str, sk: str | None, *, consistent: bool = True) -> Item | None:
         response = self._call(self.client.get_item, TableName=self.name, Key=key(pk, sk), ConsistentRead=consistent)
         item = response.get("Item")
         return from_item(item) if item else None
@@ -131,21 +137,30 @@ class Table:
         )
         return from_item(response.get("Attributes", {}))
 
-    def transact(self, ops: Sequence[Op]) -> None:
-        """All or nothing. A failed condition raises TransactionRefused with the roles that failed."""
+    def transact(self, ops: Sequence[Op], token: str) -> None:
+        """All or nothing, at most once per ``token`` (DynamoDB's ClientRequestToken: a re-send of
+        the same actions with the same token within ten minutes succeeds without applying them
+        again). A failed condition raises TransactionRefused with the roles that failed."""
         try:
-            self.client.transact_write_items(TransactItems=[op.action for op in ops])
+            self.client.transact_write_items(TransactItems=[op.action for op in ops], ClientRequestToken=token)
         except TRANSPORT_ERRORS as error:
             raise TransientConflict(type(error).__name__) from error
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code")
+            if code == IN_PROGRESS:
+                raise TransientConflict(code) from error
             if code != "TransactionCanceledException":
                 raise _translate(error) from error
             reasons = error.response.get("CancellationReasons") or _reasons_from_message(error, len(ops))
             codes = [reason.get("Code", "None") for reason in reasons]
             failed = {ops[i].role for i, c in enumerate(codes) if c == "ConditionalCheckFailed"}
             if failed:
-                raise TransactionRefused(failed) from error
+                current = {
+                    ops[i].role: from_item(reason["Item"])
+                    for i, reason in enumerate(reasons)
+                    if reason.get("Code") == "ConditionalCheckFailed" and reason.get("Item")
+                }
+                raise TransactionRefused(failed, current) from error
             if any(c in RETRYABLE_CANCELLATIONS for c in codes):
                 raise TransientConflict(str(codes)) from error
             raise Unavailable("The ledger could not commit the change; retry the request.") from error
@@ -167,6 +182,7 @@ class Table:
         values: Mapping[str, Any],
         condition: str | None = None,
         names: Mapping[str, str] | None = None,
+        return_current: bool = False,
     ) -> dict[str, Any]:
         action: dict[str, Any] = {
             "TableName": self.name,
@@ -178,6 +194,8 @@ class Table:
             action["ConditionExpression"] = condition
         if names:
             action["ExpressionAttributeNames"] = dict(names)
+        if return_current:
+            action["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         return {"Update": action}
 
     def condition_action(self, pk: str, sk: str, condition: str, values: Mapping[str, Any]) -> dict[str, Any]:

@@ -3,8 +3,8 @@ and the outbox of committed events. Every balance change is one conditional tran
 
 Item layout (pk / sk):
   ACCOUNT#{ranac} / ACCOUNT      the account, its pool, role and preferences (with a version)
-  CARD#{hmac}     / CARD         card-number lookup -> accountId
-  BCN#{hmac}      / BCN          bank customer number lookup -> accountIds
+  CARD#{hmac}     / CARD         card-number lookup -> accountId, programId
+  BCN#{hmac}      / BCN          bank customer number lookup -> accounts [{accountId, programId}]
   POOL#{poolId}   / POOL         balance, openingBalance, totalDebits, totalCredits
   POOL#{poolId}   / LEDGER#{ts}#{id}  immutable ledger entry (DEBIT or CREDIT)
   AUTH#{id}       / AUTH         processed authorization (gsi1: ACCOUNT#{ranac} / AUTH#{local time}#{id})
@@ -116,6 +116,18 @@ def _preferences(raw: dict[str, Any]) -> CardholderPreferences:
     )
 
 
+@dataclass(frozen=True)
+class AccountRef:
+    """What a card or customer-number lookup says: the account and its program."""
+
+    accountId: str
+    programId: str
+
+
+def account_ref(item: Item) -> AccountRef:
+    return AccountRef(str(item["accountId"]), str(item["programId"]))
+
+
 def account_from_item(item: Item) -> Account:
     role = item.get("householdRole")
     return Account(
@@ -156,12 +168,17 @@ class LedgerStore:
         return {item["accountId"]: account_from_item(item) for item in items.values()}
 
     def account_ids_for_cards(self, card_hashes: Iterable[str]) -> dict[str, str]:
-        items = self.table.get_many(card_key(h) for h in card_hashes)
-        return {pk.removeprefix("CARD#"): item["accountId"] for (pk, _), item in items.items()}
+        return {card: ref.accountId for card, ref in self.cards(card_hashes).items()}
 
-    def account_ids_for_customer(self, bcn_hash: str) -> list[str]:
+    def cards(self, card_hashes: Iterable[str]) -> dict[str, AccountRef]:
+        """Card hash -> the account and program it belongs to (one batched read)."""
+        items = self.table.get_many(card_key(h) for h in card_hashes)
+        return {pk.removeprefix("CARD#"): account_ref(item) for (pk, _), item in items.items()}
+
+    def accounts_of_customer(self, bcn_hash: str) -> list[AccountRef]:
+        """The accounts of a bank customer number, with their programs."""
         item = self.table.get(*bcn_key(bcn_hash))
-        return list(item["accountIds"]) if item else []
+        return [account_ref(entry) for entry in item.get("accounts", [])] if item else []
 
     def pool(self, pool_id: str) -> PointPool | None:
         item = self.table.get(*pool_key(pool_id))
@@ -209,24 +226,28 @@ class LedgerStore:
             yield item["poolId"]
 
     # -- transaction actions ---------------------------------------------------------
-    def movement_ops(self, movement: LedgerMovement, now: datetime) -> list[Op]:
-        """Conditional balance change plus its immutable ledger entry."""
+    def movement_ops(self, movement: LedgerMovement, now: datetime, seen_balance: Decimal) -> list[Op]:
+        """The balance change plus its immutable ledger entry. The change is conditional on the
+        balance the request read (``seen_balance``), so the balance it reports after the commit is
+        exact; a refusal returns the pool as it is now (a lost race: decide again from it)."""
         pk, sk = pool_key(movement.pool_id)
         if movement.kind == "DEBIT":
             balance_update = self.table.update_action(
                 pk,
                 sk,
                 "SET balance = balance - :p, totalDebits = totalDebits + :p",
-                {":p": movement.points},
-                condition="attribute_exists(pk) AND balance >= :p",
+                {":p": movement.points, ":seen": seen_balance},
+                condition="attribute_exists(pk) AND balance = :seen AND balance >= :p",
+                return_current=True,
             )
         else:
             balance_update = self.table.update_action(
                 pk,
                 sk,
                 "SET balance = balance + :p, totalCredits = totalCredits + :p",
-                {":p": movement.points},
-                condition="attribute_exists(pk)",
+                {":p": movement.points, ":seen": seen_balance},
+                condition="attribute_exists(pk) AND balance = :seen",
+                return_current=True,
             )
         entry = self.table.put_action(
             {
@@ -293,7 +314,7 @@ class LedgerStore:
         """A new record (authorization, redemption); its random id must not exist yet."""
         return Op("record", self.table.put_action(values))
 
-    def reprocess_op(self, auth_id: str, record: dict[str, Any], expected_reason: str) -> Op:
+    def reprocess_op(self, auth_id: str, record: dict[str, Any], expected_reason: str, client_id: str) -> Op:
         """Mark an authorization reprocessed, once, and only from the outcome that was checked."""
         pk, sk = authorization_key(auth_id)
         return Op(
@@ -301,27 +322,35 @@ class LedgerStore:
             self.table.update_action(
                 pk,
                 sk,
-                "SET #record = :record",
-                {":record": record, ":expected": expected_reason},
+                "SET #record = :record, reprocessClientId = :client",
+                {":record": record, ":expected": expected_reason, ":client": client_id},
                 condition="attribute_exists(pk) AND attribute_not_exists(#record.reprocessId)"
                 " AND #record.responseReasonId = :expected",
                 names={"#record": "record"},
             ),
         )
 
-    def transact(self, ops: list[Op]) -> None:
-        self.table.transact(ops)
+    def transact(self, ops: list[Op], token: str) -> None:
+        self.table.transact(ops, token)
 
-    def save_preferences(self, account: Account, prefs: CardholderPreferences) -> None:
+    def save_preferences(self, account: Account, prefs: CardholderPreferences, token: str) -> None:
+        """Replace the preferences if the account is still at the version read; ``token`` marks the
+        write so that a lost answer can be told from someone else's change (``preferences_written``)."""
         pk, sk = account_key(account.accountId)
         self.table.update(
             pk,
             sk,
-            UpdateExpression="SET preferences = :prefs, version = version + :one",
+            UpdateExpression="SET preferences = :prefs, version = version + :one, preferencesToken = :token",
             ConditionExpression="version = :v",
             ExpressionAttributeValues={
                 ":prefs": to_attr({k: v for k, v in preferences_to_item(prefs).items() if v is not None}),
                 ":one": to_attr(1),
                 ":v": to_attr(account.version),
+                ":token": to_attr(token),
             },
         )
+
+    def preferences_written(self, account_id: str, token: str) -> bool:
+        """Whether the last preference change of the account is the one made with ``token``."""
+        item = self.table.get(*account_key(account_id))
+        return item is not None and item.get("preferencesToken") == token

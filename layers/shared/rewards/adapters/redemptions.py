@@ -91,8 +91,9 @@ class RedemptionStore(LedgerStore):
         """``unique_op`` with its own role, so a refusal says which key was taken."""
         return Op(role, self.unique_op(business_key, reference, now).action)
 
-    def credit_line_op(self, redemption_id: int, points: Decimal) -> Op:
-        """Take ``points`` from what the line still allows to credit; never below zero."""
+    def credit_line_op(self, redemption_id: int, points: Decimal, seen_credited: Decimal) -> Op:
+        """Take ``points`` from what the line still allows to credit, never below zero, and only from
+        the credited total the request read (so its answer's totals are exact)."""
         pk, sk = redemption_key(redemption_id)
         return Op(
             "creditable",
@@ -100,8 +101,8 @@ class RedemptionStore(LedgerStore):
                 pk,
                 sk,
                 "SET creditablePoints = creditablePoints - :p, creditedPoints = creditedPoints + :p",
-                {":p": points},
-                condition="attribute_exists(pk) AND creditablePoints >= :p",
+                {":p": points, ":seen": seen_credited},
+                condition="attribute_exists(pk) AND creditablePoints >= :p AND creditedPoints = :seen",
             ),
         )
 

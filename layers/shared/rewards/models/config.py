@@ -14,6 +14,7 @@ from rewards.domain import (
     HouseholdRole,
     RedemptionFrequency,
 )
+from rewards.models.text import NO_CARD_NUMBER, NoCardNumber
 from rewards.money import RoundingMethod
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
@@ -22,6 +23,7 @@ Mcc = Annotated[str, Field(pattern=r"^\d{4}$")]
 Country = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 ProgramId = Annotated[str, Field(min_length=1, max_length=10, pattern=r"^[A-Za-z0-9_-]+$")]
+MerchantId = NoCardNumber  # a configured card acceptor id: incoming ones are masked, so it could never match
 
 
 class Strict(BaseModel):
@@ -36,7 +38,7 @@ class Tier(Strict):
 
 
 class ConversionRule(Strict):
-    name: str = Field(default="Base", min_length=1, max_length=100)
+    name: Annotated[str, Field(min_length=1, max_length=100), NO_CARD_NUMBER] = "Base"
     currencyCode: Currency | None = None
     tiers: list[Tier] = Field(min_length=1)
 
@@ -69,7 +71,7 @@ OVERRIDE_PRECEDENCE = list(OverrideCategory)
 
 class OverrideRule(ConversionRule):
     category: OverrideCategory
-    cardAcceptorIds: list[str] = Field(default_factory=list)
+    cardAcceptorIds: list[MerchantId] = Field(default_factory=list)
     merchantGroups: list[str] = Field(default_factory=list)
     mccs: list[Mcc] = Field(default_factory=list)
     bankProductCodes: list[str] = Field(default_factory=list)
@@ -108,7 +110,7 @@ class IncludeExclude(Strict):
 class MerchantFilter(Strict):
     """Only purchases at these card acceptors or merchant groups are eligible."""
 
-    cardAcceptorIds: list[str] = Field(default_factory=list)
+    cardAcceptorIds: list[MerchantId] = Field(default_factory=list)
     merchantGroups: list[str] = Field(default_factory=list)
 
 
@@ -149,7 +151,7 @@ ItemId = Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9
 
 class RewardItem(Strict):
     type: RewardItemType
-    description: str = Field(min_length=1, max_length=160)
+    description: Annotated[str, Field(min_length=1, max_length=160), NO_CARD_NUMBER]
     costPerPoint: PositiveRate  # cash value of one point for this item
     currencyCode: Currency | None = None  # defaults to the program currency
 
@@ -187,12 +189,12 @@ class RewardCatalog(Strict):
 
 class Program(Strict):
     programId: ProgramId
-    programName: str = Field(min_length=1, max_length=100)
-    pointsName: str = Field(default="Points", min_length=1, max_length=50)
+    programName: Annotated[str, Field(min_length=1, max_length=100), NO_CARD_NUMBER]
+    pointsName: Annotated[str, Field(min_length=1, max_length=50), NO_CARD_NUMBER] = "Points"
     currencyCode: Currency
     authRewardsServiceType: str = Field(default="PWR", min_length=1, max_length=10)
     filters: ProgramFilters = ProgramFilters()
-    merchantGroups: dict[str, list[str]] = Field(default_factory=dict)
+    merchantGroups: dict[str, list[MerchantId]] = Field(default_factory=dict)
     baseConversion: ConversionRule
     overrides: list[OverrideRule] = Field(default_factory=list)
     roundingMethod: RoundingMethod = RoundingMethod.NATURAL
@@ -248,7 +250,7 @@ class Webhook(Strict):
 
 class Client(Strict):
     clientId: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")
-    name: str = Field(min_length=1, max_length=100)
+    name: Annotated[str, Field(min_length=1, max_length=100), NO_CARD_NUMBER]
     role: ClientRole = ClientRole.ISSUER
     active: bool = True
     programIds: list[ProgramId] = Field(min_length=1)
@@ -264,18 +266,20 @@ class PreferencesDoc(Strict):
     fixedAccountRedemptionAmount: Annotated[Money, Field(gt=0)] | None = None  # as the PUT API: a $0 credit is none
     receiveEmailSw: bool = False
     receiveSMSSw: bool = False
-    emailAddress: str | None = Field(default=None, max_length=120)
+    emailAddress: Annotated[str, Field(max_length=120), NO_CARD_NUMBER] | None = None
     smsNumber: str | None = Field(default=None, max_length=25)
 
 
 class AccountDoc(Strict):
     model_config = ConfigDict(defer_build=True)  # the configuration loader's; no function uses it
 
-    accountId: str = Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9]+$", description="RANAC")
+    accountId: Annotated[
+        str, Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9]+$", description="RANAC"), NO_CARD_NUMBER
+    ]
     cardNumber: str = Field(pattern=r"^\d{12,19}$", description="BAN; stored only as a keyed hash + last four")
     programId: ProgramId
     status: AccountStatus = AccountStatus.GOOD_STANDING
-    householdId: str | None = Field(default=None, min_length=1, max_length=40)
+    householdId: Annotated[str, Field(min_length=1, max_length=40), NO_CARD_NUMBER] | None = None
     householdRole: HouseholdRole | None = None
     openingBalance: Annotated[Decimal, Field(ge=0)] | None = None
     bankProductCode: str | None = Field(default=None, max_length=10)
@@ -295,7 +299,7 @@ class AccountDoc(Strict):
 class UserDoc(Strict):
     model_config = ConfigDict(defer_build=True)  # the configuration loader's; no function uses it
 
-    userId: str = Field(min_length=1, max_length=30)
+    userId: Annotated[str, Field(min_length=1, max_length=30), NO_CARD_NUMBER]
     bankCustomerNumber: str | None = Field(default=None, max_length=30)
     accounts: list[AccountDoc] = Field(min_length=1)
 
@@ -303,7 +307,7 @@ class UserDoc(Strict):
 class HouseholdDoc(Strict):
     model_config = ConfigDict(defer_build=True)  # the configuration loader's; no function uses it
 
-    householdId: str = Field(min_length=1, max_length=40)
+    householdId: Annotated[str, Field(min_length=1, max_length=40), NO_CARD_NUMBER]
     programId: ProgramId
     openingBalance: Annotated[Decimal, Field(ge=0)]
 

@@ -9,15 +9,16 @@ from typing import Annotated, Literal
 from pydantic import Field, TypeAdapter, model_validator
 
 from rewards.models.pwr import JsonNumber, Request, Response, absent
+from rewards.models.text import MASKED, NO_CARD_NUMBER
 
 Points = Annotated[Decimal, Field(gt=0, max_digits=15, decimal_places=4)]
 Cash = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
 NonNegativeCash = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 ItemReference = Annotated[str, Field(min_length=1, max_length=20)]
 UserId = Annotated[str, Field(min_length=1, max_length=30)]
-ExternalId = Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_.:-]+$")]
-Text160 = Annotated[str, Field(max_length=160)]
-Short = Annotated[str, Field(min_length=1, max_length=50)]
+ExternalId = Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_.:-]+$"), NO_CARD_NUMBER]
+Text160 = Annotated[str, Field(max_length=160), MASKED]
+Short = Annotated[str, Field(min_length=1, max_length=50), MASKED]
 Quantity = Annotated[int, Field(ge=1, le=999)]
 
 MAX_ITEMS = 25
@@ -29,7 +30,9 @@ class AdditionalDetails(Request):
     sourceItemId: Short | None = None
     merchantPartnerId: Short | None = None
     merchantId: Short | None = None
-    itemSkuCode: str | None = Field(default=None, max_length=50)  # required, checked by the rules (ReasonCode -1)
+    itemSkuCode: Annotated[str, Field(max_length=50), MASKED] | None = (
+        None  # required, checked by the rules (ReasonCode -1)
+    )
     redemptionCategory: Short | None = None
     redemptionSubCategory: Short | None = None
     promotionId: Short | None = None

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from rewards.models.pwr import AuthorizationFields
+from rewards.models.text import NO_CARD_NUMBER
 
 
 class QueuedAuthorization(BaseModel):
@@ -20,7 +21,7 @@ class QueuedAuthorization(BaseModel):
 
     origin: Literal["NETWORK", "CLIENT"]
     clientId: str | None = Field(default=None, min_length=1, max_length=40)
-    externalId: str = Field(min_length=1, max_length=15)
+    externalId: Annotated[str, Field(min_length=1, max_length=15), NO_CARD_NUMBER]
     authorization: AuthorizationFields
 
     @model_validator(mode="after")

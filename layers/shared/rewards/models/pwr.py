@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
 
 from rewards.domain import RedemptionFrequency
+from rewards.models.text import MASKED, NO_CARD_NUMBER
 
 # Amounts travel as strings of up to 12 characters: digits with an optional decimal point.
 AmountString = Annotated[str, Field(min_length=1, max_length=12, pattern=r"^\d{1,9}(\.\d{1,2})?$")]
@@ -24,23 +25,25 @@ Max8 = Annotated[str, Field(max_length=8)]
 Max10 = Annotated[str, Field(max_length=10)]
 Max11 = Annotated[str, Field(max_length=11)]
 Max19 = Annotated[str, Field(max_length=19)]
-Max26 = Annotated[str, Field(max_length=26)]
-Max28 = Annotated[str, Field(max_length=28)]
-Max42 = Annotated[str, Field(max_length=42)]
-Max43 = Annotated[str, Field(max_length=43)]
-Max60 = Annotated[str, Field(max_length=60)]
-Max250 = Annotated[str, Field(max_length=250)]
+# Free data long enough to hold a card number: one in it is masked on the way in (models/text.py).
+Text26 = Annotated[str, Field(max_length=26), MASKED]
+Text28 = Annotated[str, Field(max_length=28), MASKED]
+Text42 = Annotated[str, Field(max_length=42), MASKED]
+Text43 = Annotated[str, Field(max_length=43), MASKED]
+Text60 = Annotated[str, Field(max_length=60), MASKED]
+Text250 = Annotated[str, Field(max_length=250), MASKED]
 
 
 class Request(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
 
-# Decimals leave the service as JSON numbers (integral -> int); arithmetic never leaves Decimal.
+# Decimals leave the service as JSON numbers, by value: a whole number as an integer (70.00 -> 70, as
+# the seed's "cashEquivalent": 1), any other as the shortest float (10.50 -> 10.5). A replay, which
+# reads a stored answer back, then answers the same bytes. Arithmetic never leaves Decimal.
 def decimal_encoder(value: Decimal) -> int | float:
-    """Integral Decimals as int, others as float (Powertools' encoder, without importing its event handler)."""
-    exponent = value.as_tuple().exponent
-    return int(value) if isinstance(exponent, int) and exponent >= 0 else float(value)
+    """The JSON number of a Decimal: whole values as int, others as float."""
+    return int(value) if value == value.to_integral_value() else float(value)
 
 
 JsonNumber = Annotated[Decimal, PlainSerializer(decimal_encoder, when_used="json")]
@@ -67,19 +70,19 @@ class AuthorizationFields(Request):
     accountId: str = Field(min_length=1, max_length=30)
     accountIdType: Literal["BAN", "RANAC"]
     acquiringInstitutionIdCode: Annotated[str, Field(min_length=1, max_length=6, pattern=r"^\d+$")]  # DE32
-    cardAcceptorIdCode: str = Field(min_length=1, max_length=15)  # DE42
-    cardAcceptorNameAndLocation: str = Field(min_length=1, max_length=40)  # DE43
+    cardAcceptorIdCode: Annotated[str, Field(min_length=1, max_length=15), MASKED]  # DE42
+    cardAcceptorNameAndLocation: Annotated[str, Field(min_length=1, max_length=40), MASKED]  # DE43
     cardholderBillingAmount: AmountString  # DE6, the amount PWR evaluates
     cardholderBillingCurrencyCode: str = Field(pattern=r"^[A-Z]{3}$")  # DE51
     issuerCountryCode: str = Field(pattern=r"^[A-Z]{3}$")  # DE20
     merchantCategoryCode: str = Field(pattern=r"^\d{4}$")  # DE18
     processingCode: Literal["PURCHASE", "PURCHASE_WITH_CASHBACK"]  # DE3 sf1
     transactionDateAndTime: datetime  # yyyy-MM-dd'T'HH:mm:ssXXX
-    accountId1: Max28 | None = None
-    accountId2: Max28 | None = None
+    accountId1: Text28 | None = None
+    accountId2: Text28 | None = None
     accountNumber: Max19 | None = None
     accountNumberIndicator: Max1 | None = None
-    additionalAmount: Max60 | None = None
+    additionalAmount: Text60 | None = None
     amountCardholderBillingFee: Max8 | None = None
     authorizationIdResponse: Max6 | None = None
     cardholderAccountTerminalLevel: Max1 | None = None
@@ -92,27 +95,27 @@ class AuthorizationFields(Request):
     onBehalfService: Max2 | None = None
     onBehalfServiceResult1: Max1 | None = None
     onBehalfServiceResult2: Max1 | None = None
-    originalDataElement: Max42 | None = None
-    panMappingFileInformation: Max43 | None = None
+    originalDataElement: Text42 | None = None
+    panMappingFileInformation: Text43 | None = None
     pointOfSaleCaptureCapabilities: Max1 | None = None
     pointOfSaleCardPresence: Max1 | None = None
     pointOfSaleCardTerminalInputCapability: Max1 | None = None
     pointOfSaleCardholderPresence: Max1 | None = None
     pointOfSaleCountryCode: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
-    pointOfSaleData: Max26 | None = None
+    pointOfSaleData: Text26 | None = None
     pointOfSaleEntryMode: Max3 | None = None
     pointOfSalePostalCode: Max10 | None = None
     primaryAccountNumber: Max19 | None = None
     productCode: Max3 | None = None
     reconciliationCurrencyCode: Max3 | None = None
-    replacementAmount: Max42 | None = None
-    reserved: Max60 | None = None
+    replacementAmount: Text42 | None = None
+    reserved: Text60 | None = None
     responseCode: str | None = Field(default=None, pattern=r"^[0-9A-Z]{2}$")  # DE39; absent = approved
     systemTraceAuditNumber: Max6 | None = None
     tokenAssuranceLevel: Max2 | None = None
     tokenRequestorId: Max11 | None = None
     transactionAmount: AmountString | None = None  # DE4: never used for the decision
-    transactionCategoryCode: Max250 | None = None
+    transactionCategoryCode: Text250 | None = None
     transactionCurrencyCode: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")  # DE49
     walletIdentifier: Max3 | None = None
 
@@ -135,7 +138,7 @@ class AuthorizationFields(Request):
 class AuthorizationRequest(AuthorizationFields):
     """Body of POST /authorizations (the Post Auth API)."""
 
-    externalId: str = Field(min_length=1, max_length=15, pattern=r"^[A-Za-z0-9_.:-]+$")
+    externalId: Annotated[str, Field(min_length=1, max_length=15, pattern=r"^[A-Za-z0-9_.:-]+$"), NO_CARD_NUMBER]
     queueTransaction: Literal["Y", "N"]
 
 
@@ -192,7 +195,7 @@ class Preferences(BaseModel):
     fixedAccountRedemptionAmount: Annotated[JsonNumber, Field(gt=0, max_digits=12, decimal_places=2)] | None = absent()
     receiveEmailSw: bool | None = absent()
     receiveSMSSw: bool | None = absent()
-    emailAddress: Annotated[str, Field(max_length=120, pattern=EMAIL_PATTERN)] | None = absent()
+    emailAddress: Annotated[str, Field(max_length=120, pattern=EMAIL_PATTERN), NO_CARD_NUMBER] | None = absent()
     smsNumber: Annotated[str, Field(max_length=25, pattern=SMS_PATTERN)] | None = absent()
 
 

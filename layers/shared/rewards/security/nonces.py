@@ -9,17 +9,21 @@ class NonceStore:
     def __init__(self, table: Table) -> None:
         self.table = table
 
-    def remember(self, consumer_key: str, nonce: str, *, now: int, expires_at: int) -> bool:
-        """Record the nonce; False when it was already used and its record has not expired.
+    def remember(self, consumer_key: str, nonce: str, *, now: int, expires_at: int, request_id: str) -> bool:
+        """Record the nonce for ``request_id``; False when another request already used it and its
+        record has not expired.
 
-        DynamoDB deletes expired items lazily, so an expired record counts as absent.
+        DynamoDB deletes expired items lazily, so an expired record counts as absent. A record of the
+        same request is this request's own earlier write whose answer was lost (the SDK re-sent it).
         """
+        key = f"{consumer_key}#{nonce}"
         try:
             self.table.put(
-                {"pk": f"{consumer_key}#{nonce}", "expiresAt": expires_at},
+                {"pk": key, "expiresAt": expires_at, "requestId": request_id},
                 condition="attribute_not_exists(pk) OR expiresAt < :now",
                 ExpressionAttributeValues={":now": to_attr(now)},
             )
         except TransactionRefused:
-            return False
+            item = self.table.get(key, None)
+            return item is not None and item.get("requestId") == request_id
         return True

@@ -29,6 +29,7 @@ class SignedRequest:
     method: str
     url: str  # as the client called it: scheme://host[:port]/path?query
     authorization: str | None
+    request_id: str = ""  # API Gateway's id of this request: its nonce write is its own
 
 
 def request_url(headers: Mapping[str, str], raw_path: str, raw_query: str, domain_name: str) -> str:
@@ -98,7 +99,9 @@ class RequestVerifier:
 
         # Only signed requests reach the nonce table: unsigned traffic cannot fill it.
         expires_at = timestamp + self.window + NONCE_RETENTION_MARGIN_SECONDS
-        if not self.nonces.remember(header.consumer_key, header.nonce, now=now, expires_at=expires_at):
+        if not self.nonces.remember(
+            header.consumer_key, header.nonce, now=now, expires_at=expires_at, request_id=request.request_id
+        ):
             return denied(AuthFailure.NONCE_REPLAYED)
         return {
             "clientId": client.clientId,

@@ -36,21 +36,22 @@ def find_account(
 ) -> Account:
     """Resolve a BAN, BCN or RANAC to an account the caller may see, else 404 (no existence leak).
 
-    ``caller`` is None only for the card network's own feed, which reaches every program.
+    A foreign cardholder and one that does not exist cost the same reads: card and customer-number
+    lookups carry the account's program, so the caller's access is checked before the account is
+    read. ``caller`` is None only for the card network's own feed, which reaches every program.
     ``field`` names the request field that carried the identifier (the 404's Details).
     """
-    account: Account | None = None
+    wanted: str | None = None
     if id_type == "RANAC":
-        account = store.account(account_id)
+        wanted = account_id
     elif id_type == "BAN":
-        ids = store.account_ids_for_cards([hash_card(account_id)])
-        account = store.account(next(iter(ids.values()))) if ids else None
+        card = hash_card(account_id)
+        ref = store.cards([card]).get(card)
+        wanted = ref.accountId if ref and (caller is None or caller.may_access(ref.programId)) else None
     elif id_type == "BCN":
-        for candidate_id in store.account_ids_for_customer(hash_card(account_id)):
-            candidate = store.account(candidate_id)
-            if candidate is not None and (caller is None or caller.may_access(candidate.programId)):
-                account = candidate
-                break
+        refs = store.accounts_of_customer(hash_card(account_id))
+        wanted = next((r.accountId for r in refs if caller is None or caller.may_access(r.programId)), None)
+    account = store.account(wanted) if wanted is not None else None
     if account is None or (caller is not None and not caller.may_access(account.programId)):
         raise unknown_account(field)
     return account

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Literal
 
-from rewards.adapters.dynamo import TransactionRefused, TransientConflict
-from rewards.adapters.ledger import LedgerMovement, LedgerStore, OutboxEvent, authorization_key, iso
+from rewards.adapters.dynamo import Item, Op, TransactionRefused
+from rewards.adapters.ledger import (
+    LedgerMovement,
+    LedgerStore,
+    OutboxEvent,
+    authorization_key,
+    iso,
+    pool_from_item,
+)
 from rewards.domain import Account, Caller, RedemptionFrequency
 from rewards.errors import BusinessRefusal, Conflict, InvalidField, NotFound, Unavailable
-from rewards.ids import new_authorization_id
+from rewards.ids import CommitIds, new_authorization_id
 from rewards.models.config import Program
 from rewards.models.messages import QueuedAuthorization
 from rewards.models.pwr import Authorization, AuthorizationFields, AuthorizationPostResponse, AuthorizationRequest
@@ -19,9 +25,10 @@ from rewards.money import plain
 from rewards.observability import logger
 from rewards.rules.conversion import Purchase
 from rewards.rules.pipeline import Decision, decide
+from rewards.rules.plausibility import check_transaction_time
 from rewards.rules.reasons import FILTER_CATEGORIES, ReasonCode
 from rewards.services.accounts import AccountContext, find_account, load_context, unknown_account
-from rewards.services.use_case import MAX_ATTEMPTS, UseCase
+from rewards.services.use_case import Pending, UseCase
 
 MAX_DATE_RANGE_DAYS = 366
 MAX_LISTED = 1000
@@ -46,6 +53,7 @@ class Processed:
     program_id: str
     service_type: str
     replayed: bool = False
+    after: AccountContext | None = None  # the account and pool as this commit left them, when known
 
     def post_response(self) -> AuthorizationPostResponse:
         return AuthorizationPostResponse(
@@ -158,27 +166,48 @@ class AuthorizationService(UseCase[LedgerStore]):
     def process(
         self, fields: AuthorizationFields, external_id: str, origin: Origin, context: AccountContext
     ) -> Processed:
-        """Decide and commit in one conditional transaction; retry on a lost race, replay duplicates."""
+        """Decide and commit in one conditional transaction, exactly once: a lost race decides again
+        from the pool as it is now, a duplicate replays the first result, a lost answer is read back."""
+        check_transaction_time(fields.transactionDateAndTime, self.clock())
         business_key = origin.business_key(external_id)
-        for attempt in range(MAX_ATTEMPTS):
-            account, pool, program = context.account, context.pool, context.program
+        ids = CommitIds(new_authorization_id())
+        current = context
+
+        def build() -> Pending[Processed]:
+            account, pool, program = current.account, current.pool, current.program
             decision = decide(purchase_of(fields, account), account, program, pool.balance)
-            record = authorization_record(new_authorization_id(), external_id, fields, decision)
-            try:
-                self._commit(record, fields, decision, context, origin, business_key)
-            except TransactionRefused as refused:
-                if "unique" in refused.roles:
-                    return self.replay(business_key)
-                if refused.roles & {"balance", "account"}:
-                    context = load_context(self.store, self.config, self._reload(account.accountId))
-                continue  # "record": the random id was taken; draw another
-            except TransientConflict:
-                self.back_off(attempt)
-                with contextlib.suppress(TransientConflict):  # the conditions guard a stale context
-                    context = load_context(self.store, self.config, self._reload(account.accountId))
-                continue
-            return Processed(record, program.programId, program.authRewardsServiceType)
-        raise Unavailable("The authorization could not be committed; retry the request.")
+            record = authorization_record(ids.record, external_id, fields, decision)
+            after = AccountContext(
+                account_after(account, decision), replace(pool, balance=pool.balance - decision.pointsRedeemed), program
+            )
+            ops = self._commit_ops(record, fields, decision, current, origin, business_key, ids)
+            return Pending(ops, Processed(record, program.programId, program.authRewardsServiceType, after=after))
+
+        def committed(refused: TransactionRefused | None) -> Processed | None:
+            if refused is not None and "record" not in refused.roles:
+                return None  # the record is not there: nothing of this request committed
+            item = self.store.authorization_item(ids.record)
+            return self._processed(item) if item and item.get("commitToken") == ids.token else None
+
+        def refused(error: TransactionRefused) -> Processed | None:
+            nonlocal current, ids
+            if "unique" in error.roles:
+                return self.replay(business_key)
+            if "record" in error.roles:  # another authorization drew the same random id
+                ids = CommitIds(new_authorization_id())
+            if "account" in error.roles:
+                current = load_context(self.store, self.config, self._reload(current.account.accountId))
+            elif "balance" in error.roles:
+                current = with_pool(current, error, self.store)
+            return None
+
+        return self.commit_once(build, committed, refused)
+
+    def _processed(self, item: Item) -> Processed:
+        authorization = Authorization.model_validate(item["record"])
+        program = self.config.program(item["programId"])
+        service_type = program.authRewardsServiceType if program else "PWR"
+        return Processed(authorization, item["programId"], service_type)
 
     def _reload(self, account_id: str) -> Account:
         account = self.store.account(account_id)
@@ -186,7 +215,7 @@ class AuthorizationService(UseCase[LedgerStore]):
             raise unknown_account()
         return account
 
-    def _commit(
+    def _commit_ops(
         self,
         record: Authorization,
         fields: AuthorizationFields,
@@ -194,7 +223,8 @@ class AuthorizationService(UseCase[LedgerStore]):
         context: AccountContext,
         origin: Origin,
         business_key: str,
-    ) -> None:
+        ids: CommitIds,
+    ) -> list[Op]:
         now = self.clock()
         account, pool, program = context.account, context.pool, context.program
         ops = [
@@ -222,6 +252,7 @@ class AuthorizationService(UseCase[LedgerStore]):
                     "origin": origin.kind,
                     "detail": decision.detail.value,
                     "processedAt": iso(now),
+                    "commitToken": ids.token,
                     "record": record.model_dump(exclude_none=True),
                     "fields": stored_fields(fields, account.accountId),
                 }
@@ -236,14 +267,16 @@ class AuthorizationService(UseCase[LedgerStore]):
                 account_id=account.accountId,
                 source="PWR_AUTHORIZATION",
                 reference=record.id,
+                entry_id=ids.entry,
             )
-            ops.extend(self.store.movement_ops(movement, now))
+            ops.extend(self.store.movement_ops(movement, now, pool.balance))
             if decision.turnPwrOff:  # SNGL: pinned, so it turns itself OFF exactly once
                 ops.append(self.store.preference_op(account, turn_off=True))
             # Other frequencies are not pinned (one write unit less): a concurrent preference
             # change is then ordered after this authorization, which read the preferences first.
-        ops.append(self.store.event_op(self._event(record, fields, decision, context, origin, now), now))
-        self.store.transact(ops)
+        event = self._event(record, fields, decision, context, origin, now, ids.event)
+        ops.append(self.store.event_op(event, now))
+        return ops
 
     def _event(
         self,
@@ -253,9 +286,11 @@ class AuthorizationService(UseCase[LedgerStore]):
         context: AccountContext,
         origin: Origin,
         now: datetime,
+        event_id: str,
     ) -> OutboxEvent:
         account, pool, program = context.account, context.pool, context.program
         return OutboxEvent(
+            event_id=event_id,
             event_type=EVENT_AUTHORIZATION_PROCESSED,
             program_id=program.programId,
             client_id=origin.client_id,
@@ -295,11 +330,10 @@ class AuthorizationService(UseCase[LedgerStore]):
         item = self.store.authorization_item(unique["reference"]) if unique else None
         if unique is None or item is None:
             raise Unavailable("The original authorization is not readable yet; retry the request.")
-        authorization = Authorization.model_validate(item["record"])
+        processed = self._processed(item)
         first: dict[str, Any] = {k: unique[k] for k in ("responseReasonId", "responseReasonDesc") if k in unique}
-        program = self.config.program(item["programId"])
-        service_type = program.authRewardsServiceType if program else "PWR"
-        return Processed(authorization.model_copy(update=first), item["programId"], service_type, replayed=True)
+        authorization = processed.authorization.model_copy(update=first)
+        return replace(processed, authorization=authorization, replayed=True)
 
     # -- queueing ----------------------------------------------------------------------
     def queue_message(self, caller: Caller, request: AuthorizationRequest) -> QueuedAuthorization:
@@ -352,9 +386,13 @@ class AuthorizationService(UseCase[LedgerStore]):
 
     # -- post-purchase -----------------------------------------------------------------
     def reprocess(self, caller: Caller, auth_id: str, account_id: str, processed_by: str) -> Authorization:
-        """Redeem an earlier eligible authorization now, at most once, whatever the OFF preference says."""
-        reprocess_id = new_authorization_id()
-        for attempt in range(MAX_ATTEMPTS):
+        """Redeem an earlier eligible authorization now, at most once, whatever the OFF preference says.
+
+        The same request sent again (same client, account and processedBy) answers the reprocess it
+        made; any other request for an authorization already reprocessed is refused (409)."""
+        ids = CommitIds(new_authorization_id())
+
+        def build() -> Pending[Authorization]:
             # The caller's programs first: a foreign client learns nothing about ids or accounts.
             account = find_account(self.store, self.hash_card, caller, account_id, "RANAC", field="accountId")
             item = self.store.authorization_item(auth_id)
@@ -364,10 +402,10 @@ class AuthorizationService(UseCase[LedgerStore]):
                     reason_code="AUTHORIZATION_NOT_FOUND",
                     details="id",
                 )
-            context = load_context(self.store, self.config, account)
             current = Authorization.model_validate(item["record"])
-            if current.reprocessId == reprocess_id:  # an earlier attempt committed, then timed out
-                return current
+            if current.reprocessId:
+                raise_unless_same_reprocess(item, current, caller, processed_by)
+            context = load_context(self.store, self.config, account)
             self._check_reprocessable(current, context.program)
             fields = AuthorizationFields.model_validate(item["fields"])
             decision = decide(
@@ -379,28 +417,32 @@ class AuthorizationService(UseCase[LedgerStore]):
                     reason_code=f"REPROCESS_{decision.detail.value}",
                     details=decision.reason.value,
                 )
-            try:
-                return self._commit_reprocess(current, fields, decision, context, caller, processed_by, reprocess_id)
-            except TransactionRefused as refused:
-                if "record" in refused.roles:
-                    raise Conflict(
-                        "This authorization was already reprocessed.", reason_code="ALREADY_REPROCESSED"
-                    ) from None
-            except TransientConflict:
-                self.back_off(attempt)
-        raise Unavailable("The reprocess could not be committed; retry the request.")
+            return self._reprocess_ops(current, fields, decision, context, caller, processed_by, ids)
+
+        def committed(refused: TransactionRefused | None) -> Authorization | None:
+            if refused is not None and "record" not in refused.roles:
+                return None
+            item = self.store.authorization_item(auth_id)
+            current = Authorization.model_validate(item["record"]) if item else None
+            return current if current is not None and current.reprocessId == ids.record else None
+
+        def refused(error: TransactionRefused) -> Authorization | None:
+            return None  # reprocessed meanwhile, or the balance moved: read and decide again
+
+        try:
+            return self.commit_once(build, committed, refused)
+        except AlreadyReprocessed as done:
+            return done.authorization
 
     @staticmethod
     def _check_reprocessable(current: Authorization, program: Program) -> None:
-        if current.reprocessId:
-            raise Conflict("This authorization was already reprocessed.", reason_code="ALREADY_REPROCESSED")
         if current.responseReasonId not in program.reprocessableReasonCodes:
             raise BusinessRefusal(
                 f"responseReasonId {current.responseReasonId} cannot be reprocessed in this program.",
                 reason_code="NOT_REPROCESSABLE",
             )
 
-    def _commit_reprocess(
+    def _reprocess_ops(
         self,
         current: Authorization,
         fields: AuthorizationFields,
@@ -408,13 +450,13 @@ class AuthorizationService(UseCase[LedgerStore]):
         context: AccountContext,
         caller: Caller,
         processed_by: str,
-        reprocess_id: str,
-    ) -> Authorization:
+        ids: CommitIds,
+    ) -> Pending[Authorization]:
         now = self.clock()
         updated = current.model_copy(
             update={
                 **_outcome(decision),
-                "reprocessId": reprocess_id,
+                "reprocessId": ids.record,
                 "reprocessedBy": processed_by,
                 "reprocessedDateTime": iso(now),
             }
@@ -428,16 +470,49 @@ class AuthorizationService(UseCase[LedgerStore]):
             account_id=account.accountId,
             source="PWR_REPROCESS",
             reference=current.id,
+            entry_id=ids.entry,
         )
+        origin = Origin("CLIENT", caller.clientId)
         ops = [
-            self.store.reprocess_op(current.id, updated.model_dump(exclude_none=True), current.responseReasonId),
-            *self.store.movement_ops(movement, now),
-            self.store.event_op(
-                self._event(updated, fields, decision, context, Origin("CLIENT", caller.clientId), now), now
+            self.store.reprocess_op(
+                current.id, updated.model_dump(exclude_none=True), current.responseReasonId, caller.clientId
             ),
+            *self.store.movement_ops(movement, now, pool.balance),
+            self.store.event_op(self._event(updated, fields, decision, context, origin, now, ids.event), now),
         ]
-        self.store.transact(ops)
-        return updated
+        return Pending(ops, updated)
+
+
+class AlreadyReprocessed(Exception):
+    """The same reprocess request was made before: its answer is the authorization it reprocessed."""
+
+    def __init__(self, authorization: Authorization) -> None:
+        super().__init__(authorization.id)
+        self.authorization = authorization
+
+
+def raise_unless_same_reprocess(item: Item, current: Authorization, caller: Caller, processed_by: str) -> None:
+    """An authorization already reprocessed: the same request again gets its answer, any other a 409."""
+    if item.get("reprocessClientId") == caller.clientId and current.reprocessedBy == processed_by:
+        raise AlreadyReprocessed(current)
+    raise Conflict("This authorization was already reprocessed.", reason_code="ALREADY_REPROCESSED")
+
+
+def account_after(account: Account, decision: Decision) -> Account:
+    """The account as the commit leaves it (SNGL turns itself OFF and bumps the version)."""
+    if not decision.turnPwrOff:
+        return account
+    preferences = replace(account.preferences, redemptionFrequency=RedemptionFrequency.OFF)
+    return replace(account, preferences=preferences, version=account.version + 1)
+
+
+def with_pool(context: AccountContext, refused: TransactionRefused, store: LedgerStore) -> AccountContext:
+    """The context with the pool as the refusal returned it (or read again)."""
+    item = refused.current.get("balance")
+    pool = pool_from_item(item) if item else store.pool(context.pool.poolId)
+    if pool is None:
+        raise unknown_account()
+    return replace(context, pool=pool)
 
 
 def parse_categories(raw: str | None) -> list[str] | None:

@@ -1,11 +1,12 @@
 """Batched reads for a batch of queued authorizations: one read each for cards, accounts and
-pools, programs from the container cache; then each record commits its own transaction."""
+pools, programs from the container cache; then each record commits its own transaction, and the
+account and pool it leaves behind are what the next record of the same household starts from."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -57,5 +58,32 @@ class AuthorizationBatch:
 
     def process(self, message: QueuedAuthorization) -> Processed:
         fields = message.authorization
-        context = self.contexts.pop((fields.accountIdType, fields.accountId), None)
-        return self.service.process_message(message, context)
+        identity = (fields.accountIdType, fields.accountId)
+        context = self.contexts.get(identity)
+        try:
+            processed = self.service.process_message(message, context)
+        except Exception:
+            self._forget(context)
+            raise
+        if processed.after is None:  # a replay, or an answer read back: the pool's balance is unknown
+            self._forget(context)
+        else:
+            self._carry(processed.after)
+            self.contexts[identity] = processed.after
+        return processed
+
+    def _carry(self, after: AccountContext) -> None:
+        """The pool's balance and the account after a commit, for the records still to come."""
+        for identity, context in list(self.contexts.items()):
+            if context.account.accountId == after.account.accountId:
+                self.contexts[identity] = after
+            elif context.pool.poolId == after.pool.poolId:
+                self.contexts[identity] = replace(context, pool=after.pool)
+
+    def _forget(self, context: AccountContext | None) -> None:
+        """Nothing is known of the pool after this record: the others of its pool read it again."""
+        if context is None:
+            return
+        for identity, other in list(self.contexts.items()):
+            if other.pool.poolId == context.pool.poolId:
+                del self.contexts[identity]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 
 from rewards.adapters.config_store import ConfigStore
-from rewards.adapters.dynamo import TransactionRefused
+from rewards.adapters.dynamo import TransactionRefused, TransientConflict
 from rewards.adapters.ledger import LedgerStore
 from rewards.domain import Account, Caller, CardholderPreferences, ClientRole
 from rewards.errors import Conflict, InvalidField
+from rewards.ids import new_token
 from rewards.models.config import ConversionRule, OverrideRule, Program
 from rewards.models.pwr import (
     AccountInfo,
@@ -25,6 +28,7 @@ from rewards.models.pwr import (
 from rewards.money import cash_for_points, plain
 from rewards.rules.redemption_rules import check_eligible
 from rewards.services.accounts import AccountContext, CardHasher, find_account, load_context
+from rewards.services.use_case import MAX_ATTEMPTS, not_committed
 
 _CATEGORY_NAMES = {
     "MERCHANT": "Merchant Group",
@@ -132,10 +136,17 @@ def checkout_profile(
 
 
 class ProfileService:
-    def __init__(self, store: LedgerStore, config: ConfigStore, hash_card: CardHasher) -> None:
+    def __init__(
+        self,
+        store: LedgerStore,
+        config: ConfigStore,
+        hash_card: CardHasher,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.store = store
         self.config = config
         self.hash_card = hash_card
+        self.sleep = sleep
 
     def profile(
         self,
@@ -190,13 +201,24 @@ class ProfileService:
         program = load_context(self.store, self.config, account).program
         merged = self._merge(account, changes)
         self._validate(merged, program)
-        try:
-            self.store.save_preferences(account, merged)
-        except TransactionRefused:
-            raise Conflict(
-                "The preferences changed while this request was processed; read them and retry.",
-                reason_code="PREFERENCES_CHANGED",
-            ) from None
+        token = new_token()
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                self.store.save_preferences(account, merged, token)
+            except TransientConflict:  # it may have been written: the same update again, or read back
+                self.sleep(0.02 * 2**attempt)
+                continue
+            except TransactionRefused:
+                if self.store.preferences_written(account.accountId, token):
+                    break  # an earlier send of this request wrote them; its answer was lost
+                raise Conflict(
+                    "The preferences changed while this request was processed; read them and retry.",
+                    reason_code="PREFERENCES_CHANGED",
+                ) from None
+            break
+        else:
+            if not self.store.preferences_written(account.accountId, token):
+                raise not_committed()
         return preferences_view(merged)
 
     @staticmethod

@@ -3,16 +3,16 @@ record the lines, the request and its outbox event in one conditional transactio
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from rewards.adapters.dynamo import Op, TransactionRefused, TransientConflict
-from rewards.adapters.ledger import LedgerMovement, OutboxEvent, iso
+from rewards.adapters.dynamo import TransactionRefused
+from rewards.adapters.ledger import LedgerMovement, OutboxEvent, iso, pool_from_item
 from rewards.adapters.redemptions import HISTORY_PREFIX, RedemptionStore, history_partition, redemption_key
 from rewards.domain import Caller
-from rewards.errors import Unavailable
-from rewards.ids import new_redemption_id, new_uuid
+from rewards.ids import CommitIds, new_redemption_id, new_uuid
 from rewards.models.dr import (
     CashbackRedemption,
     MerchandiseRedemption,
@@ -31,9 +31,25 @@ from rewards.services.redemption_replay import (
     replayed_or_retry,
     request_record,
 )
-from rewards.services.use_case import MAX_ATTEMPTS, UseCase
+from rewards.services.use_case import Pending, UseCase
 
 EVENT_REDEEMED = "dr.redemption.created"
+
+
+@dataclass(frozen=True)
+class RedemptionIds(CommitIds):
+    """A redemption request's ids: the request (its record), each line's numeric id and item id."""
+
+    lines: tuple[int, ...] = ()
+    items: tuple[str, ...] = ()
+
+
+def redemption_ids(count: int, request_id: str | None = None) -> RedemptionIds:
+    return RedemptionIds(
+        request_id or new_uuid(),
+        lines=tuple(new_redemption_id() for _ in range(count)),
+        items=tuple(new_uuid() for _ in range(count)),
+    )
 
 
 class RedemptionCreation(UseCase[RedemptionStore]):
@@ -49,22 +65,33 @@ class RedemptionCreation(UseCase[RedemptionStore]):
         context = load_context(self.store, self.config, account)
         lines = price_request(self.store, request, context.program)
         total = sum((line.priced.points for line in lines), Decimal(0))
-        for attempt in range(MAX_ATTEMPTS):
+        ids = redemption_ids(len(lines))
+
+        def build() -> Pending[RedemptionResponse]:
             check_balance(total, context.pool.balance)
-            response, ops = self._redemption_ops(caller, request, context, lines, total, keys, fingerprint)
-            try:
-                self.store.transact(ops)
-            except TransactionRefused as refused:
-                if refused.roles & {"unique", "idempotency"}:
-                    return replayed_or_retry(replay_redemption(self.store, keys, fingerprint))
-                context = load_context(self.store, self.config, account)  # balance moved, or an id was taken
-                continue
-            except TransientConflict:
-                self.back_off(attempt)
-                context = load_context(self.store, self.config, account)
-                continue
-            return response
-        raise Unavailable("The redemption could not be committed; retry the request.")
+            return self._redemption_ops(caller, request, context, lines, total, keys, fingerprint, ids)
+
+        def committed(refused: TransactionRefused | None) -> RedemptionResponse | None:
+            if refused is not None and "request" not in refused.roles:
+                return None
+            record = self.store.request_record(ids.record)
+            if record is None or record.get("commitToken") != ids.token:
+                return None
+            return RedemptionResponse.model_validate_json(record["response"])
+
+        def refused(error: TransactionRefused) -> RedemptionResponse | None:
+            nonlocal context, ids
+            if error.roles & {"unique", "idempotency"}:
+                return replayed_or_retry(replay_redemption(self.store, keys, fingerprint))
+            if error.roles & {"request", "record"}:  # a random id was taken by another redemption
+                ids = redemption_ids(len(lines), None if "request" in error.roles else ids.record)
+            if "balance" in error.roles:
+                item = error.current.get("balance")
+                pool = pool_from_item(item) if item else self.store.pool(context.pool.poolId)
+                context = replace(context, pool=pool or context.pool)
+            return None
+
+        return self.commit_once(build, committed, refused)
 
     def _redemption_ops(
         self,
@@ -75,12 +102,12 @@ class RedemptionCreation(UseCase[RedemptionStore]):
         total: Decimal,
         keys: dict[str, str],
         fingerprint: str,
-    ) -> tuple[RedemptionResponse, list[Op]]:
+        ids: RedemptionIds,
+    ) -> Pending[RedemptionResponse]:
         now = self.clock()
         account, pool, program = context.account, context.pool, context.program
-        request_id = new_uuid()
+        request_id = ids.record
         balance = pool.balance - total
-        ids = [new_redemption_id() for _ in lines]
         response = RedemptionResponse(
             id=request_id,
             pointBalance=balance,
@@ -89,8 +116,8 @@ class RedemptionCreation(UseCase[RedemptionStore]):
             cashEquivalent=balance_cash(program, balance),
             currencyCode=program.currencyCode,
             items=[
-                RedeemedItem(itemId=new_uuid(), redemptionId=rid, **{line.reference_field: line.reference})
-                for rid, line in zip(ids, lines, strict=True)
+                RedeemedItem(itemId=item_id, redemptionId=rid, **{line.reference_field: line.reference})
+                for rid, item_id, line in zip(ids.lines, ids.items, lines, strict=True)
             ],
         )
         ops = [self.store.named_unique_op(role, key, request_id, now) for role, key in keys.items()]
@@ -103,11 +130,12 @@ class RedemptionCreation(UseCase[RedemptionStore]):
             account_id=account.accountId,
             source="DR_REDEMPTION",
             reference=request_id,
+            entry_id=ids.entry,
         )
-        ops.extend(self.store.movement_ops(movement, now))
+        ops.extend(self.store.movement_ops(movement, now, pool.balance))
         ops.extend(
             self.store.line_op(record)
-            for record in line_records(caller, request, context, request_id, ids, lines, response, now)
+            for record in line_records(caller, request, context, request_id, list(ids.lines), lines, response, now)
         )
         ops.append(
             self.store.request_op(
@@ -119,11 +147,13 @@ class RedemptionCreation(UseCase[RedemptionStore]):
                     fingerprint,
                     response,
                     now,
-                    redemptionIds=ids,
+                    redemptionIds=list(ids.lines),
+                    commitToken=ids.token,
                 )
             )
         )
         event = OutboxEvent(
+            event_id=ids.event,
             event_type=EVENT_REDEEMED,
             program_id=program.programId,
             client_id=caller.clientId,
@@ -132,7 +162,7 @@ class RedemptionCreation(UseCase[RedemptionStore]):
                 "redemptionType": request.redemptionType,
                 "accountId": account.accountId,
                 "lastFour": account.lastFour,
-                "redemptionIds": ids,
+                "redemptionIds": list(ids.lines),
                 "pointsRedeemed": plain(total),
                 "cashEquivalent": plain(cash),
                 "currencyCode": program.currencyCode,
@@ -142,7 +172,7 @@ class RedemptionCreation(UseCase[RedemptionStore]):
             },
         )
         ops.append(self.store.event_op(event, now))
-        return response, ops
+        return Pending(ops, response)
 
 
 def line_records(

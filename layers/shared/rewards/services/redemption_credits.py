@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from decimal import ROUND_FLOOR, Decimal
 
-from rewards.adapters.dynamo import Item, Op, TransactionRefused, TransientConflict
+from rewards.adapters.dynamo import Item, TransactionRefused
 from rewards.adapters.ledger import LedgerMovement, OutboxEvent, iso
 from rewards.adapters.redemptions import HISTORY_PREFIX, RedemptionStore, credit_key, history_partition
 from rewards.domain import Caller, ClientRole
-from rewards.errors import NotFound, Unavailable
-from rewards.ids import new_uuid
+from rewards.errors import NotFound
+from rewards.ids import CommitIds, new_uuid
 from rewards.models.config import Program
 from rewards.models.dr import CreditRequest, CreditResponse
 from rewards.money import CENT, plain
@@ -22,7 +22,7 @@ from rewards.services.redemption_replay import (
     replay_credit,
     replayed_or_retry,
 )
-from rewards.services.use_case import MAX_ATTEMPTS, UseCase
+from rewards.services.use_case import Pending, UseCase
 
 EVENT_CREDITED = "dr.redemption.credited"
 
@@ -46,7 +46,9 @@ class RedemptionCredits(UseCase[RedemptionStore]):
         key = credit_idempotency_key(caller, idempotency_key)
         if key and (replayed := replay_credit(self.store, key, fingerprint)):
             return replayed
-        for attempt in range(MAX_ATTEMPTS):
+        ids = CommitIds(new_uuid())
+
+        def build() -> Pending[CreditResponse]:
             line = self._creditable_line(caller, redemption_id)
             program = self.config.program(line["programId"])
             pool = self.store.pool(line["poolId"])
@@ -58,18 +60,25 @@ class RedemptionCredits(UseCase[RedemptionStore]):
                 Decimal(line["creditedPoints"]),
                 program.wholePointsOnly,
             )
-            response, ops = self._credit_ops(caller, line, program, pool.balance, points, request, key, fingerprint)
-            try:
-                self.store.transact(ops)
-            except TransactionRefused as refused:
-                if "idempotency" in refused.roles and key:
-                    return replayed_or_retry(replay_credit(self.store, key, fingerprint))
-                continue  # another credit landed first: read the line again
-            except TransientConflict:
-                self.back_off(attempt)
-                continue
-            return response
-        raise Unavailable("The credit could not be committed; retry the request.")
+            return self._credit_ops(caller, line, program, pool.balance, points, request, key, fingerprint, ids)
+
+        def committed(refused: TransactionRefused | None) -> CreditResponse | None:
+            if refused is not None and "record" not in refused.roles:
+                return None
+            record = self.store.credit_record(ids.record)
+            if record is None or record.get("commitToken") != ids.token:
+                return None
+            return CreditResponse.model_validate_json(record["response"])
+
+        def refused(error: TransactionRefused) -> CreditResponse | None:
+            nonlocal ids
+            if "idempotency" in error.roles and key:
+                return replayed_or_retry(replay_credit(self.store, key, fingerprint))
+            if "record" in error.roles:
+                ids = CommitIds(new_uuid())
+            return None  # another credit or a redemption landed first: read the line and the pool again
+
+        return self.commit_once(build, committed, refused)
 
     def _creditable_line(self, caller: Caller, redemption_id: int) -> Item:
         """The line, if the caller's programs reach it; a merchant only reaches its own redemptions."""
@@ -92,9 +101,10 @@ class RedemptionCredits(UseCase[RedemptionStore]):
         request: CreditRequest,
         key: str | None,
         fingerprint: str,
-    ) -> tuple[CreditResponse, list[Op]]:
+        ids: CommitIds,
+    ) -> Pending[CreditResponse]:
         now = self.clock()
-        credit_id = new_uuid()
+        credit_id = ids.record
         redemption_id = int(line["redemptionId"])
         redeemed = Decimal(line["pointsRedeemed"])
         credited = Decimal(line["creditedPoints"]) + points
@@ -121,11 +131,12 @@ class RedemptionCredits(UseCase[RedemptionStore]):
             source="DR_CREDIT",
             reference=str(redemption_id),
             kind="CREDIT",
+            entry_id=ids.entry,
         )
         pk, sk = credit_key(credit_id)
         ops = [
-            self.store.credit_line_op(redemption_id, points),
-            *self.store.movement_ops(movement, now),
+            self.store.credit_line_op(redemption_id, points, Decimal(line["creditedPoints"])),
+            *self.store.movement_ops(movement, now, balance),
             self.store.record_op(
                 {
                     "pk": pk,
@@ -144,6 +155,7 @@ class RedemptionCredits(UseCase[RedemptionStore]):
                     "currencyCode": line.get("currencyCode"),
                     "description": request.description,
                     "payloadHash": fingerprint,
+                    "commitToken": ids.token,
                     "response": response.model_dump_json(),
                     "createdAt": iso(now),
                     "gsi1pk": history_partition(line["accountId"]),
@@ -152,6 +164,7 @@ class RedemptionCredits(UseCase[RedemptionStore]):
             ),
             self.store.event_op(
                 OutboxEvent(
+                    event_id=ids.event,
                     event_type=EVENT_CREDITED,
                     program_id=program.programId,
                     client_id=caller.clientId,
@@ -170,4 +183,4 @@ class RedemptionCredits(UseCase[RedemptionStore]):
         ]
         if key:
             ops.append(self.store.named_unique_op("idempotency", key, credit_id, now))
-        return response, ops
+        return Pending(ops, response)

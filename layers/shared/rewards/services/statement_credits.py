@@ -3,12 +3,12 @@ redemption on a processed authorization, once; no points move here."""
 
 from __future__ import annotations
 
-from rewards.adapters.dynamo import TransactionRefused, TransientConflict
+from rewards.adapters.dynamo import TransactionRefused
 from rewards.adapters.ledger import OutboxEvent, iso
 from rewards.adapters.redemptions import RedemptionStore
 from rewards.domain import Caller
-from rewards.errors import Conflict, InvalidField, NotFound, Unavailable
-from rewards.ids import new_authorization_id
+from rewards.errors import Conflict, InvalidField, NotFound
+from rewards.ids import CommitIds, new_authorization_id
 from rewards.models.dr import RedemptionResponse, StatementCredit
 from rewards.money import plain
 from rewards.rules.reasons import ReasonCode
@@ -21,17 +21,13 @@ from rewards.services.redemption_replay import (
     replayed_or_retry,
     request_record,
 )
-from rewards.services.use_case import UseCase
+from rewards.services.use_case import Pending, UseCase, not_committed
 
 EVENT_STATEMENT_CREDIT = "dr.statement_credit.recorded"
 
 
 def already_credited() -> Conflict:
     return Conflict("A statement credit is already recorded for this authorization.", reason_code="ALREADY_CREDITED")
-
-
-def not_committed() -> Unavailable:
-    return Unavailable("The statement credit could not be committed; retry the request.")
 
 
 def reason_of(request: StatementCredit) -> ReasonCode:
@@ -60,7 +56,8 @@ class StatementCredits(UseCase[RedemptionStore]):
         if "statementCredit" in authorization:
             raise already_credited()
         now = self.clock()
-        credit_id = new_authorization_id()
+        ids = CommitIds(new_authorization_id())
+        credit_id = ids.record
         response = RedemptionResponse(id=credit_id)
         credit = {
             "id": credit_id,
@@ -86,10 +83,20 @@ class StatementCredits(UseCase[RedemptionStore]):
                 },
             ),
             self.store.request_op(
-                request_record(credit_id, caller, account.accountId, request.redemptionType, fingerprint, response, now)
+                request_record(
+                    credit_id,
+                    caller,
+                    account.accountId,
+                    request.redemptionType,
+                    fingerprint,
+                    response,
+                    now,
+                    commitToken=ids.token,
+                )
             ),
             self.store.event_op(
                 OutboxEvent(
+                    event_id=ids.event,
                     event_type=EVENT_STATEMENT_CREDIT,
                     program_id=program.programId,
                     client_id=caller.clientId,
@@ -98,14 +105,20 @@ class StatementCredits(UseCase[RedemptionStore]):
                 now,
             ),
         ]
-        try:
-            self.store.transact(ops)
-        except TransactionRefused as refused:
-            if "unique" in refused.roles:
+
+        def committed(refused: TransactionRefused | None) -> RedemptionResponse | None:
+            if refused is not None and "request" not in refused.roles:
+                return None
+            record = self.store.request_record(credit_id)
+            if record is None or record.get("commitToken") != ids.token:
+                return None
+            return RedemptionResponse.model_validate_json(record["response"])
+
+        def refused(error: TransactionRefused) -> RedemptionResponse | None:
+            if "unique" in error.roles:
                 return replayed_or_retry(replay_redemption(self.store, keys, fingerprint))
-            if "authorization" in refused.roles:
-                raise already_credited() from None
-            raise not_committed() from None
-        except TransientConflict:
-            raise not_committed() from None
-        return response
+            if "authorization" in error.roles:
+                raise already_credited()
+            raise not_committed()
+
+        return self.commit_once(lambda: Pending(ops, response), committed, refused)
