@@ -10,27 +10,33 @@ VENV := .venv
 SAM_VENV := .venv-sam
 PY := $(VENV)/bin/python
 SAM := $(SAM_VENV)/bin/sam
+UV_VENV := .venv-uv
+UV := $(UV_VENV)/bin/uv
 export PYTHONPATH := $(CURDIR)/layers/shared:$(CURDIR)
 export SAM_CLI_TELEMETRY := 0
 # sam validate reads the region only; no credentials or network are needed.
 export AWS_DEFAULT_REGION ?= us-east-1
 PYTEST_ARGS ?=
 
-.PHONY: help install test lint typecheck validate unit integration e2e events check-ledger build clean
+.PHONY: help install test lint typecheck validate unit integration e2e events check-ledger build clean lock
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements/dev.txt layers/shared/requirements.txt
-	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -r requirements/dev.txt
+# uv installs the locked requirements (hashes checked) in seconds; pip only bootstraps uv itself.
+$(UV): requirements/uv.txt
+	$(PYTHON) -m venv $(UV_VENV)
+	$(UV_VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r requirements/uv.txt
 	touch $@
 
-$(SAM_VENV)/.installed: requirements/sam.txt
-	$(PYTHON) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/pip install --quiet --upgrade pip
-	$(SAM_VENV)/bin/pip install --quiet -r requirements/sam.txt
+$(VENV)/.installed: requirements/dev.txt $(UV)
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
+	$(UV) pip sync --quiet --require-hashes --python $(PY) requirements/dev.txt
+	touch $@
+
+$(SAM_VENV)/.installed: requirements/sam.txt $(UV)
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(SAM_VENV)
+	$(UV) pip sync --quiet --require-hashes --python $(SAM_VENV)/bin/python requirements/sam.txt
 	touch $@
 
 install: $(VENV)/.installed $(SAM_VENV)/.installed ## create the dev and SAM tool environments
@@ -65,7 +71,18 @@ build: $(SAM_VENV)/.installed ## sam build (needs python3.13 on PATH)
 	PATH=$(dir $(PYTHON)):$$PATH $(SAM) build
 
 clean: ## remove environments and build output
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) $(UV_VENV) .aws-sam .mypy_cache .ruff_cache
+
+# Every lock pins every package with its hashes. Tools run anywhere (universal); the Lambda code for arm64.
+COMPILE = UV_CUSTOM_COMPILE_COMMAND="make lock" $(UV) pip compile --quiet --generate-hashes
+LAMBDA_TARGET = --python-version 3.13 --python-platform aarch64-manylinux2014
+
+lock: $(UV) ## recompile the lock files (requirements/*.txt, the layer's, the authorizer's) from their .in files
+	$(COMPILE) --universal requirements/uv.in -o requirements/uv.txt
+	$(COMPILE) --universal --python-version 3.11 requirements/dev.in -o requirements/dev.txt
+	$(COMPILE) --universal --python-version 3.11 requirements/sam.in -o requirements/sam.txt
+	$(COMPILE) $(LAMBDA_TARGET) layers/shared/requirements.in -o layers/shared/requirements.txt
+	$(COMPILE) $(LAMBDA_TARGET) functions/authorizer/requirements.in -o functions/authorizer/requirements.txt
 
 # ---------------------------------------------------------------- local stack (tools/local, docs/local.md)
 .PHONY: run openapi
