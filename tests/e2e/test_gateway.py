@@ -27,9 +27,16 @@ def test_declared_path_with_an_undeclared_method_is_404(api: Api):
     assert api("DELETE", "/authorizations").status == 404
 
 
-def test_request_without_the_identity_header_is_refused_by_the_gateway(api: Api):
-    reply = api("GET", "/redeemers/RANACALICE0001", query={"redemption_type": "PWR"}, signed=False)
-    assert (reply.status, reply.json()) == (401, {"message": "Unauthorized"})
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [("GET", "/redeemers/RANACALICE0001", None), ("POST", "/redemptions", {"redemptionType": "CASHBACK"})],
+)
+def test_an_unsigned_request_is_refused_in_the_mastercard_envelope(api: Api, method, path, body):
+    reply = api(method, path, body, query={"redemption_type": "PWR"} if method == "GET" else None, signed=False)
+    assert reply.status == 401
+    [error] = reply.json()["Errors"]["Error"]
+    assert (error["Source"], error["ReasonCode"]) == ("Gateway", "MISSING_SIGNATURE")
+    assert set(error) == {"Source", "ReasonCode", "Description", "Recoverable", "Details"}
 
 
 def test_tampered_body_does_not_reach_the_account(api: Api):
