@@ -18,7 +18,7 @@ export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 PYTEST_ARGS ?=
 
-.PHONY: help install test lint typecheck validate unit integration e2e events check-ledger build clean lock
+.PHONY: help install test lint typecheck validate unit integration e2e events check-ledger build deploy-check clean lock
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -69,6 +69,12 @@ check-ledger: $(VENV)/.installed ## check balance = opening + credits - debits f
 
 build: $(SAM_VENV)/.installed ## sam build (needs python3.13 on PATH)
 	PATH=$(dir $(PYTHON)):$$PATH $(SAM) build
+
+BUILT := .aws-sam/build/template.yaml
+deploy-check: build $(VENV)/.installed ## sam build, then offline: both validators on the built template, the artifacts, samconfig.toml
+	$(SAM) validate --template $(BUILT)
+	$(SAM) validate --lint --template $(BUILT)
+	$(PY) -m tools.deploy_check
 
 clean: ## remove environments and build output
 	rm -rf $(VENV) $(SAM_VENV) $(UV_VENV) .aws-sam .mypy_cache .ruff_cache
