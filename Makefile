@@ -18,7 +18,7 @@ export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 PYTEST_ARGS ?=
 
-.PHONY: help install test lint typecheck validate unit integration e2e events check-ledger build deploy-check clean lock
+.PHONY: help install test chromium lint typecheck validate unit integration e2e events check-ledger build deploy-check clean lock
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -41,8 +41,18 @@ $(SAM_VENV)/.installed: requirements/sam.txt $(UV)
 
 install: $(VENV)/.installed $(SAM_VENV)/.installed ## create the dev and SAM tool environments
 
-test: install lint typecheck validate ## every check: lint, types, both template validators, all tests
+test: install chromium lint typecheck validate ## every check: lint, types, both template validators, all tests
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+
+# The Swagger UI test drives a real headless Chromium: Debian's, installed once (as root) when missing.
+CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser)
+export CHROMIUM
+chromium: ## install Debian's Chromium for the browser test, unless there is one (CHROMIUM=path picks another)
+	@if [ -n "$(CHROMIUM)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's chromium for the browser test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "the browser test needs Chromium: install it (Debian: apt-get install chromium) or set CHROMIUM=path" >&2; exit 2; fi
 
 lint: $(VENV)/.installed ## ruff
 	$(VENV)/bin/ruff check .

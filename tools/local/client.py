@@ -11,7 +11,8 @@ the response headers there. --save NAME=FIELD keeps a field of the answer (items
 or items[0].redemptionId) in .local/saved.json, and {NAME} in a later path, query, header or body
 stands for it. Requests are signed with OAuth 1.0a (RSA-SHA256, oauth_body_hash) by the local key
 the local stack registers, as the client --client names (the first one without a key of its own
-by default); --consumer-key and --key-file sign with your own key, for a deployed stack.
+by default); --consumer-key and --key-file sign with your own key, for a deployed stack
+(--stack-name NAME calls it at its ApiUrl).
 Exit status: 0 for an answer below 400, 1 for an HTTP error, 2 for a usage or connection problem.
 """
 
@@ -149,6 +150,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=os.environ.get("REWARDS_BASE_URL", DEFAULT_BASE_URL),
         help="default %(default)s (env REWARDS_BASE_URL)",
     )
+    parser.add_argument("--stack-name", help="call a deployed stack: its ApiUrl output is the base URL")
+    parser.add_argument("--region", help="the deployed stack's region (default: your AWS configuration)")
+    parser.add_argument("--profile", help="the AWS profile that may read the deployed stack")
     parser.add_argument("--client", default=os.environ.get("REWARDS_CLIENT"), help="sign as this client (local key)")
     parser.add_argument("--consumer-key", help="sign with your own consumer key (and --key-file)")
     parser.add_argument("--key-file", type=Path, help="PEM private key (default: the local key)")
@@ -183,6 +187,20 @@ def signer(args: argparse.Namespace, state_dir: Path) -> tuple[str, Any]:
         raise Problem(f"{key_file}: not an unencrypted PEM private key") from None
 
 
+def stack_url(stack_name: str, region: str | None, profile: str | None) -> str:
+    """A deployed stack's base URL (its ApiUrl output)."""
+    import boto3
+
+    from tools.target import stack_description
+
+    session = boto3.session.Session(region_name=region, profile_name=profile)
+    outputs = stack_description(session, stack_name).get("Outputs", [])
+    found = [o["OutputValue"] for o in outputs if o["OutputKey"] == "ApiUrl"]
+    if not found:
+        raise Problem(f"stack {stack_name} has no ApiUrl output: is it this project's stack?")
+    return str(found[0])
+
+
 def request_body(args: argparse.Namespace, saved: dict[str, str]) -> str | None:
     text = args.data
     if args.json is not None:
@@ -215,9 +233,10 @@ def main(argv: list[str] | None = None) -> int:
     saved = saved_values(state_dir)
     body = request_body(args, saved)
     consumer_key, key = signer(args, state_dir) if not args.unsigned else ("", None)
+    base_url = stack_url(args.stack_name, args.region, args.profile) if args.stack_name else args.base_url
     try:
         reply = send(
-            args.base_url,
+            base_url,
             args.method,
             substitute(args.path, saved),
             body=body,
@@ -228,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     except (urllib.error.URLError, OSError) as error:
         reason = getattr(error, "reason", error)
-        raise Problem(f"cannot reach {args.base_url}: {reason} (is the local stack running? make run)") from None
+        raise Problem(f"cannot reach {base_url}: {reason} (is the local stack running? make run)") from None
     print(f"HTTP {reply.status}", file=sys.stderr)
     if args.include:
         print("\n".join(f"{name}: {value}" for name, value in reply.headers.items()), file=sys.stderr)
@@ -244,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         kept = {name: field_of(answer, field) for name, field in args.save}
         state_dir.mkdir(parents=True, exist_ok=True)
         (state_dir / SAVED_FILE).write_text(json.dumps(saved | kept, indent=2) + "\n")
-        print(" ".join(f"saved {name}={value}" for name, value in kept.items()), file=sys.stderr)
+        print("saved " + " ".join(f"{name}={value}" for name, value in kept.items()), file=sys.stderr)
     return 0
 
 
