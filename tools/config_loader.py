@@ -173,6 +173,24 @@ def raw_document(path: Path) -> dict[str, Any]:
     return raw
 
 
+def local_keys(raw: dict[str, Any]) -> list[str]:
+    """As the local stack does: its key for every client without one (else a reload would drop them)."""
+    from tools.local.keys import (
+        CERTIFICATE_FILE,
+        STATE_DIR,
+        ensure_keys,
+        keys_dir,
+        register_local_key,
+        save_local_clients,
+    )
+
+    if not (keys_dir(STATE_DIR) / CERTIFICATE_FILE).exists():
+        return []
+    registered = register_local_key(raw, ensure_keys(STATE_DIR)[1])
+    save_local_clients(STATE_DIR, registered)
+    return registered
+
+
 def card_hash_key(where: target.Target) -> bytes:
     """The card-hash key from SSM (python -m tools.bootstrap creates it for a deployed stack)."""
     ssm = where.client("ssm")
@@ -206,10 +224,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pan-key-param", help="the card-hash key's SSM name (default: the stack's)")
     args = parser.parse_args(argv)
     try:
-        document = parse_document(document_text(args.document))
+        raw = raw_document(args.document)
+        registered = local_keys(raw) if args.local_prefix and not args.check else []
+        document = parse_document(json.dumps(raw))
     except InvalidDocument as error:  # the finding this command reports: exit 1
         print(f"{args.document}: {error}", file=sys.stderr)
         return 1
+    if registered:
+        print(f"the local key signs as {', '.join(registered)}", file=sys.stderr)
     if args.check:
         print(f"{args.document}: valid")
         return 0

@@ -232,8 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     state_dir = STATE_DIR
     saved = saved_values(state_dir)
     body = request_body(args, saved)
-    consumer_key, key = signer(args, state_dir) if not args.unsigned else ("", None)
     base_url = stack_url(args.stack_name, args.region, args.profile) if args.stack_name else args.base_url
+    consumer_key, key = signer(args, state_dir) if not args.unsigned else ("", None)
     try:
         reply = send(
             base_url,
