@@ -118,6 +118,10 @@ e2e: $(VENV)/.installed ## end-to-end tests over real HTTP against a local stack
 bench: $(VENV)/.installed ## benchmarks: engine decisions/s, DynamoDB calls per authorization, cold start ratios (BENCH_ARGS=--runs 9)
 	$(PY) -m bench.run $(BENCH_ARGS)
 
+.PHONY: soak
+soak: $(VENV)/.installed ## soak: 5,000 redemptions + 5,000 queued authorizations through make run's stack (about 10 min; SOAK_ARGS=...)
+	$(PY) -m bench.soak $(SOAK_ARGS)
+
 .PHONY: reliability-long
 reliability-long: $(VENV)/.installed ## the model-based test with 10,000 examples (about 25 min; HYPOTHESIS_MAX_EXAMPLES=... to change)
 	HYPOTHESIS_MAX_EXAMPLES=$${HYPOTHESIS_MAX_EXAMPLES:-10000} $(PY) -m pytest -p no:logging -q tests/reliability/test_state_machine.py
