@@ -297,6 +297,7 @@ def main() -> int:
     parser.add_argument("--redemptions", type=int, default=5000)
     parser.add_argument("--authorizations", type=int, default=5000)
     parser.add_argument("--connections", type=int, default=CONNECTIONS)
+    parser.add_argument("--logs", default=os.devnull, help="where the functions' JSON logs go (default: nowhere)")
     args = parser.parse_args()
     CONNECTIONS = args.connections
     logging.basicConfig(level=logging.WARNING)
@@ -308,7 +309,7 @@ def main() -> int:
         f"{args.authorizations} queued authorizations, {CONNECTIONS} connections at once",
         flush=True,
     )
-    with open(os.devnull, "w") as functions_output, redirect_stdout(functions_output):  # the functions' JSON logs
+    with open(args.logs, "w") as functions_output, redirect_stdout(functions_output):  # the functions' JSON logs
         phases, peak, lost, drained, depths = run(args.redemptions, args.authorizations)
     report(phases, peak, lost, drained, time.monotonic() - started)
     print(f"left in the queues at the end (visible + in flight): {depths}")

@@ -29,7 +29,11 @@ def test_declared_path_with_an_undeclared_method_is_404(api: Api):
 
 @pytest.mark.parametrize(
     ("method", "path", "body"),
-    [("GET", "/redeemers/RANACALICE0001", None), ("POST", "/redemptions", {"redemptionType": "CASHBACK"})],
+    [
+        ("GET", "/redeemers/RANACALICE0001", None),
+        ("POST", "/redemptions", {"redemptionType": "CASHBACK"}),
+        ("GET", "/no/such/route", None),  # the $default route: the authorizer runs there too
+    ],
 )
 def test_an_unsigned_request_is_refused_in_the_mastercard_envelope(api: Api, method, path, body):
     reply = api(method, path, body, query={"redemption_type": "PWR"} if method == "GET" else None, signed=False)

@@ -474,3 +474,5 @@ def test_api_gateway_hands_every_request_to_the_authorizer_even_without_a_header
     routes = api["Properties"]["Body"]["paths"]
     secured = [op.get("security") for ops in routes.values() for op in ops.values() if isinstance(op, dict)]
     assert secured and all(s == [{name: []} for name in schemes] for s in secured)
+    # and a request no route matches reaches a function too (its 404 is in the envelope, not API Gateway's)
+    assert routes["/$default"]["x-amazon-apigateway-any-method"]["isDefaultRoute"] is True

@@ -157,7 +157,9 @@ class Gateway:
             envelope = error_body(GATEWAY_SOURCE, "NOT_FOUND", f"No route for {method} {split.path}")
             return 404, {"content-type": "application/json"}, envelope.encode()
         route, path_parameters = found
-        request = self.request_event(route, split.path, split.query, path_parameters, headers, body, host_header)
+        request = self.request_event(
+            route, method, split.path, split.query, path_parameters, headers, body, host_header
+        )
         try:
             if route.authorizer is not None:
                 request["requestContext"]["authorizer"] = {
@@ -173,6 +175,7 @@ class Gateway:
     @staticmethod
     def request_event(
         route: LocalRoute,
+        method: str,
         path: str,
         raw_query: str,
         path_parameters: dict[str, str],
@@ -181,7 +184,7 @@ class Gateway:
         host_header: str,
     ) -> dict[str, Any]:
         event = http_event(
-            route.route.method,
+            method,
             path,
             route_key=route.route.route_key,
             path_parameters=path_parameters or None,
