@@ -1,7 +1,8 @@
 """Validate a configuration document (YAML or JSON) and load it into the tables.
 
-    python -m tools.config_loader config/demo.yaml --local-prefix rewards-local --endpoint-url http://127.0.0.1:5000
-    python -m tools.config_loader config/demo.yaml --stack-name rewards-dev
+    python -m tools.config_loader config/demo.yaml --check          # validate only
+    python -m tools.config_loader config/demo.yaml --local-prefix rewards-local
+    python -m tools.config_loader config/production.example.yaml --stack-name rewards-prod
 
 Programs and clients are upserted. Accounts are upserted without touching their preferences once
 they exist. Point pools are created with their opening balance only if they do not exist: a balance
@@ -26,6 +27,8 @@ from rewards.adapters.ledger import account_key, bcn_key, card_key, pool_key, pr
 from rewards.cardnumbers import card_hash, last_four
 from rewards.domain import CardholderPreferences
 from rewards.models.config import AccountDoc, ConfigurationDocument
+from tools import target
+from tools.cli import Parser, Problem, run
 
 
 class InvalidDocument(Exception):
@@ -37,7 +40,7 @@ def parse_document(text: str) -> ConfigurationDocument:
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise InvalidDocument(f"not valid YAML/JSON: {error}") from error
+        raise InvalidDocument(f"not valid YAML/JSON: {' '.join(str(error).split())}") from error
     try:
         document = ConfigurationDocument.model_validate(raw or {})
     except ValidationError as error:
@@ -151,48 +154,95 @@ class ConfigurationLoader:
         self.ledger.put({"pk": card_pk, "sk": card_sk, "accountId": doc.accountId, "programId": doc.programId})
 
 
-def _stack_outputs(session: Any, stack_name: str) -> dict[str, str]:
-    stack = session.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"][0]
-    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+def document_text(path: Path) -> str:
+    """The text of a document; a file that cannot be read is a Problem (one line, exit 2)."""
+    try:
+        return path.read_text()
+    except OSError as error:
+        raise Problem(f"{path}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise Problem(f"{path}: not a text file") from None
+
+
+def raw_document(path: Path) -> dict[str, Any]:
+    """The document as parsed, before validation (InvalidDocument when it is no YAML/JSON mapping)."""
+    try:
+        raw = yaml.safe_load(document_text(path))
+    except yaml.YAMLError as error:
+        raise InvalidDocument(f"not valid YAML/JSON: {' '.join(str(error).split())}") from error
+    if not isinstance(raw, dict):
+        raise InvalidDocument("a configuration document is a mapping of programs, clients, households, users")
+    return raw
+
+
+def local_keys(raw: dict[str, Any]) -> list[str]:
+    """As the local stack does: its key for every client without one (else a reload would drop them)."""
+    from tools.local.keys import (
+        CERTIFICATE_FILE,
+        STATE_DIR,
+        ensure_keys,
+        keys_dir,
+        register_local_key,
+        save_local_clients,
+    )
+
+    if not (keys_dir(STATE_DIR) / CERTIFICATE_FILE).exists():
+        return []
+    registered = register_local_key(raw, ensure_keys(STATE_DIR)[1])
+    save_local_clients(STATE_DIR, registered)
+    return registered
+
+
+def card_hash_key(where: target.Target) -> bytes:
+    """The card-hash key from SSM (python -m tools.bootstrap creates it for a deployed stack)."""
+    ssm = where.client("ssm")
+    try:
+        parameter = ssm.get_parameter(Name=where.pan_key_parameter, WithDecryption=True)
+    except ssm.exceptions.ParameterNotFound:
+        raise Problem(
+            f"{where.description} has no card-hash key {where.pan_key_parameter}: run python -m tools.bootstrap first"
+        ) from None
+    return str(parameter["Parameter"]["Value"]).encode()
+
+
+def load_into(where: target.Target, document: ConfigurationDocument, secret: bytes | None = None) -> dict[str, int]:
+    dynamodb = where.client("dynamodb")
+    loader = ConfigurationLoader(
+        Table(dynamodb, where.ledger_table), Table(dynamodb, where.config_table), secret or card_hash_key(where)
+    )
+    try:
+        return loader.load(document)
+    except ConsumerKeyTaken as error:
+        raise Problem(str(error)) from None
 
 
 def main(argv: list[str] | None = None) -> int:
-    import boto3
-
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("document", type=Path)
-    target = parser.add_mutually_exclusive_group(required=True)
-    target.add_argument("--stack-name", help="a deployed stack: table names come from its outputs")
-    target.add_argument("--local-prefix", help="the local stack's resource prefix")
-    parser.add_argument("--endpoint-url", help="e.g. the local moto server")
-    parser.add_argument("--pan-key-param", default="/rewards/dev/pan-hash-key")
-    parser.add_argument("--check", action="store_true", help="validate only, write nothing")
+    parser = Parser(
+        prog="python -m tools.config_loader", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("document", type=Path, help="a YAML or JSON configuration document")
+    parser.add_argument("--check", action="store_true", help="validate only, write nothing (needs no stack)")
+    target.add_arguments(parser, required=False)
+    parser.add_argument("--pan-key-param", help="the card-hash key's SSM name (default: the stack's)")
     args = parser.parse_args(argv)
     try:
-        document = parse_document(args.document.read_text())
-    except InvalidDocument as error:
+        raw = raw_document(args.document)
+        registered = local_keys(raw) if args.local_prefix and not args.check else []
+        document = parse_document(json.dumps(raw))
+    except InvalidDocument as error:  # the finding this command reports: exit 1
         print(f"{args.document}: {error}", file=sys.stderr)
-        return 2
+        return 1
+    if registered:
+        print(f"the local key signs as {', '.join(registered)}", file=sys.stderr)
     if args.check:
         print(f"{args.document}: valid")
         return 0
-    session = boto3.session.Session()
-    if args.stack_name:
-        outputs = _stack_outputs(session, args.stack_name)
-        ledger_name, config_name = outputs["LedgerTableName"], outputs["ConfigTableName"]
-    else:
-        ledger_name, config_name = f"{args.local_prefix}-LedgerTable", f"{args.local_prefix}-ConfigTable"
-    dynamodb = session.client("dynamodb", endpoint_url=args.endpoint_url)
-    ssm = session.client("ssm", endpoint_url=args.endpoint_url)
-    secret = ssm.get_parameter(Name=args.pan_key_param, WithDecryption=True)["Parameter"]["Value"].encode()
-    try:
-        counts = ConfigurationLoader(Table(dynamodb, ledger_name), Table(dynamodb, config_name), secret).load(document)
-    except ConsumerKeyTaken as error:
-        print(f"{args.document}: {error}", file=sys.stderr)
-        return 2
-    print(json.dumps(counts))
+    where = target.resolve(args)
+    if args.pan_key_param:
+        where.pan_key_parameter = args.pan_key_param
+    print(json.dumps(load_into(where, document)))
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run(main))

@@ -227,6 +227,107 @@ def redemption_events() -> dict[str, dict[str, Any]]:
     }
 
 
+# The authorizer: the REQUEST event the gateway builds, without a signature and with a stale one.
+STALE_SIGNATURE = (
+    'OAuth oauth_consumer_key="demo-issuer-key!local",oauth_nonce="k2Jd8sLq0Pz1",oauth_timestamp="1795200310",'
+    'oauth_signature_method="RSA-SHA256",oauth_version="1.0",'
+    'oauth_body_hash="47DEQpj8HBSa%2B%2FTImW%2B5JCeuQeRkm5NMpJWZG3hSuFU%3D",oauth_signature="c2lnbmVkIG9uY2U%3D"'
+)
+
+
+def authorizer_events() -> dict[str, dict[str, Any]]:
+    from tools.local.gateway import authorizer_event
+    from tools.local.routes import find_route, local_routes
+
+    routes = local_routes()
+    found = find_route(routes, "GET", "/redeemers/RANACALICE0001")
+    assert found is not None and found[0].authorizer is not None
+    route, path_parameters = found
+
+    def request(headers: dict[str, str]) -> dict[str, Any]:
+        event = http_event(
+            "GET",
+            "/redeemers/RANACALICE0001",
+            route_key=route.route.route_key,
+            path_parameters=path_parameters,
+            query={"redemption_type": "PWR"},
+            headers={"host": "localhost", "x-forwarded-proto": "https", **headers},
+        )
+        event["headers"].pop("content-type")
+        return authorizer_event(route.authorizer, event)  # type: ignore[arg-type]
+
+    return {
+        "authorizer-unsigned-request": request({}),
+        "authorizer-stale-signature": request({"authorization": STALE_SIGNATURE}),
+    }
+
+
+# The notifier: the ledger stream's INSERT of one committed outbox event (a Digital Redemption).
+OUTBOX_EVENT_ID = "5b0f6c2e-8d41-4c1f-9e7a-2f6d3c8b1a90"
+
+
+def outbox_item() -> dict[str, Any]:
+    payload = {
+        "id": "7d3e2a10-4b6c-4f8e-a1d2-9c0b5e6f7a81",
+        "redemptionType": "MERCHANDISE",
+        "accountId": "RANACALICE0001",
+        "lastFour": "4444",
+        "redemptionIds": [2761148177],
+        "pointsRedeemed": 2033,
+        "cashEquivalent": "25",
+        "currencyCode": "USD",
+        "pointBalance": 9967,
+        "externalId": "ORDER-1001",
+        "occurredAt": "2026-11-20T18:45:10+00:00",
+    }
+    return {
+        "pk": f"EVENT#{OUTBOX_EVENT_ID}",
+        "sk": "EVENT",
+        "type": "EVENT",
+        "eventId": OUTBOX_EVENT_ID,
+        "eventType": "dr.redemption.created",
+        "programId": "PWRDEMO",
+        "clientId": "demo-merchant",
+        "payload": json.dumps(payload, separators=(",", ":")),
+        "createdAt": "2026-11-20T18:45:10+00:00",
+        "expiresAt": 1826736310,
+    }
+
+
+# The webhook sender: one Auth Notifier delivery, as the notifier queues it.
+def webhook_delivery() -> dict[str, Any]:
+    body = {
+        "id": "A1B2C3D4E5",
+        "externalId": "EXT000000001",
+        "programId": "PWRDEMO",
+        "authRewardsServiceType": "PWR",
+        "responseReasonId": "60",
+        "responseReasonDesc": "Redeemed",
+        "pointsRedeemed": 10000,
+        "cashBackAmount": "100.00",
+        "partiallyRedeemed": False,
+    }
+    return {
+        "deliveryId": f"{OUTBOX_EVENT_ID}:demo-issuer",
+        "eventId": OUTBOX_EVENT_ID,
+        "eventType": "pwr.authorization.processed",
+        "clientId": "demo-issuer",
+        "url": "http://127.0.0.1:3100/auth-notifications",
+        "secretParameterName": "/rewards/dev/webhooks/demo-issuer",
+        "body": json.dumps(body, separators=(",", ":"), sort_keys=True),
+    }
+
+
+def notification_events() -> dict[str, dict[str, Any]]:
+    from tools.local.streams import stream_event
+
+    webhook_queue = "arn:aws:sqs:us-east-1:123456789012:WebhookDeliveryQueue"
+    return {
+        "dynamodb-ledger-outbox-event": stream_event([outbox_item()]),
+        "sqs-webhook-delivery": sqs_event([json.dumps(webhook_delivery())], queue_arn=webhook_queue),
+    }
+
+
 def _fix_ids(event: dict[str, Any], name: str) -> dict[str, Any]:
     """Stable ids and times so the files do not change on every run."""
     if "requestContext" in event:
@@ -300,6 +401,8 @@ def events() -> dict[str, dict[str, Any]]:
         "sqs-network-authorization": sqs_event([json.dumps(network)]),
         "sqs-batch-with-poison": sqs_event([json.dumps(network), "{not json", json.dumps(second)]),
         **redemption_events(),
+        **authorizer_events(),
+        **notification_events(),
     }
 
 

@@ -17,6 +17,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
 ACCOUNT = "123456789012"
+DEFAULT_ROUTE = "$default"
 REGION = "us-east-1"
 
 
@@ -193,17 +194,26 @@ class Route:
 
     @property
     def route_key(self) -> str:
-        return f"{self.method} {self.path}"
+        return DEFAULT_ROUTE if self.path == DEFAULT_ROUTE else f"{self.method} {self.path}"
 
 
 def http_routes() -> list[Route]:
     routes = []
     for logical_id, resource in resources("AWS::Serverless::Function").items():
         for event in resource["Properties"].get("Events", {}).values():
-            if event["Type"] == "HttpApi":
+            if event["Type"] == "HttpApi" and event["Properties"]["Path"] != DEFAULT_ROUTE:
                 props = event["Properties"]
                 routes.append(Route(props["Method"].upper(), props["Path"], logical_id))
     return routes
+
+
+def default_route() -> Route | None:
+    """The HttpApi's ``$default`` route (every request no other route matches), when declared."""
+    for logical_id, resource in resources("AWS::Serverless::Function").items():
+        for event in resource["Properties"].get("Events", {}).values():
+            if event["Type"] == "HttpApi" and event["Properties"]["Path"] == DEFAULT_ROUTE:
+                return Route("ANY", DEFAULT_ROUTE, logical_id)
+    return None
 
 
 def sqs_consumers() -> list[tuple[str, str, dict[str, Any]]]:

@@ -17,7 +17,16 @@ from rewards.services.metrics import record_outcome
 app = build_resolver(PWR_SOURCE)
 
 
-@app.post("/authorizations")
+@app.post(
+    "/authorizations",
+    tags=["Pay with Rewards"],
+    summary="Post an approved authorization (Post Auth)",
+    description=(
+        "queueTransaction N processes it now and answers the outcome (responseReasonId 60 redeemed, 59 "
+        "eligible, 70-74 ineligible); Y queues it like a network copy. The same externalId answers the "
+        "first result again and redeems nothing more."
+    ),
+)
 def post_authorization(request: AuthorizationRequest) -> list[AuthorizationPostResponse]:
     caller = current_caller(app)
     service = runtime.authorization_service()
@@ -31,7 +40,15 @@ def post_authorization(request: AuthorizationRequest) -> list[AuthorizationPostR
     return [processed.post_response()]
 
 
-@app.get("/authorizations")
+@app.get(
+    "/authorizations",
+    tags=["Pay with Rewards"],
+    summary="A cardholder's processed authorizations",
+    description=(
+        "Between from_date and to_date, newest first. pwr_filter_categories: R redeemed (60), E eligible (59), "
+        "I ineligible, comma-separated; include_reprocessed adds those redeemed later."
+    ),
+)
 def get_authorizations(
     user_id: Annotated[str, Query(min_length=1, max_length=30)],
     from_date: date,

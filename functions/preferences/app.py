@@ -16,7 +16,12 @@ app = build_resolver(PWR_SOURCE)
 RedeemerId = Annotated[str, Path(min_length=1, max_length=30)]
 
 
-@app.get("/redeemers/<id>/preferences")
+@app.get(
+    "/redeemers/<id>/preferences",
+    tags=["Pay with Rewards"],
+    summary="A cardholder's Pay with Rewards preferences",
+    description="redemptionFrequency (OFF, SNGL: the next purchase only, MULT: every purchase), thresholds, alerts.",
+)
 def get_preferences(
     id: RedeemerId,
     redemption_type: Literal["PWR"],
@@ -25,7 +30,15 @@ def get_preferences(
     return runtime.profile_service().preferences(current_caller(app), id)
 
 
-@app.put("/redeemers/<id>/preferences")
+@app.put(
+    "/redeemers/<id>/preferences",
+    tags=["Pay with Rewards"],
+    summary="Turn Pay with Rewards on or off, set thresholds and alerts",
+    description=(
+        "Only the fields sent change. minAccountPurchaseThreshold may not be below the program's minimum; "
+        "fixedAccountRedemptionAmount redeems that cash amount instead of the whole purchase."
+    ),
+)
 def set_preferences(id: RedeemerId, redemption_type: Literal["PWR"], request: SetPreferencesRequest) -> Preferences:
     return runtime.profile_service().set_preferences(current_caller(app), id, request.preferences)
 

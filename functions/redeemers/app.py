@@ -14,7 +14,16 @@ from rewards.services import profiles  # noqa: F401 - the use case loads at init
 app = build_resolver(PWR_SOURCE)
 
 
-@app.get("/redeemers/<id>")
+@app.get(
+    "/redeemers/<id>",
+    tags=["Redeemers"],
+    summary="A cardholder's profile and points balance",
+    description=(
+        "The account (status, last four digits, program), the household pool's balance and its cash value. "
+        "redemption_type PWR adds the purchase thresholds; DR with redemption_item_id prices the balance "
+        "in that catalog item's cost per point. The id is the account's RANAC."
+    ),
+)
 def get_redeemer(
     id: Annotated[str, Path(min_length=1, max_length=30)],
     redemption_type: Literal["PWR", "DR"],
@@ -32,7 +41,12 @@ def get_redeemer(
     )
 
 
-@app.post("/redeemers/search")
+@app.post(
+    "/redeemers/search",
+    tags=["Redeemers"],
+    summary="Find a cardholder by card number, bank customer number or RANAC",
+    description="The same answer as GET /redeemers/{id}, for a userId of type BAN (card number), BCN or RANAC.",
+)
 def search_redeemer(request: SearchProfileRequest) -> RedeemerProfile:
     return runtime.profile_service().profile(
         current_caller(app),

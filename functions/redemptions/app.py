@@ -78,7 +78,17 @@ def idempotency_key() -> str | None:
     return value
 
 
-@app.post("/redemptions")
+@app.post(
+    "/redemptions",
+    tags=["Digital Redemptions"],
+    summary="Redeem points: cashback, merchandise, travel, or a statement credit",
+    description=(
+        "Points only, cash only (the service computes the points with the program's rounding) or both (they "
+        "must agree). The answer's id is the redemption's UUID; each item's numeric redemptionId is what "
+        "POST /redemptions/{id}/credits takes. The same externalId or Idempotency-Key answers the first "
+        "result again."
+    ),
+)
 def post_redemption() -> RedemptionResponse:
     request = parse_body(REDEMPTION_REQUEST)
     caller = current_caller(app)
@@ -88,13 +98,26 @@ def post_redemption() -> RedemptionResponse:
     return service().redeem(caller, request, idempotency_key())
 
 
-@app.post("/redemptions/<id>/credits")
+@app.post(
+    "/redemptions/<id>/credits",
+    tags=["Digital Redemptions"],
+    summary="Give back a redemption's points, in full or in part",
+    description=(
+        "The id is an item's numeric redemptionId from POST /redemptions (not the UUID id). Without "
+        "pointsCredited, what remains is credited; never more in total than was redeemed."
+    ),
+)
 def post_credit(id: Annotated[str, Path(pattern=r"^[1-9]\d{0,18}$")]) -> CreditResponse:
     request = parse_body(TypeAdapter(CreditRequest), required=False) or CreditRequest()
     return service().credit(current_caller(app), int(id), request, idempotency_key())
 
 
-@app.get("/redemptions")
+@app.get(
+    "/redemptions",
+    tags=["Digital Redemptions"],
+    summary="A cardholder's redemption history",
+    description="Newest first, limit per page; pass the answer's next_token to get the next page.",
+)
 def get_redemptions(
     user_id: Annotated[str, Query(min_length=1, max_length=30)],
     from_date: date,

@@ -16,7 +16,15 @@ from rewards.services.metrics import record_outcome
 app = build_resolver(PWR_SOURCE)
 
 
-@app.post("/authorizations/<id>/reprocess")
+@app.post(
+    "/authorizations/<id>/reprocess",
+    tags=["Pay with Rewards"],
+    summary="Redeem an eligible purchase after the fact",
+    description=(
+        "The id is the authorization's id from POST or GET /authorizations. Redeems regardless of the OFF "
+        "preference, at most once; reprocessCode 60 means redeemed."
+    ),
+)
 def reprocess(id: Annotated[str, Path(min_length=1, max_length=10)], request: ReprocessRequest) -> ReprocessResponse:
     updated = runtime.authorization_service().reprocess(current_caller(app), id, request.accountId, request.processedBy)
     record_outcome(metrics, updated)

@@ -407,7 +407,7 @@ def test_template_makes_the_authorizer_the_default_without_caching():
     assert authorizer["FunctionArn"].value == "AuthorizerFunction.Arn"
     assert authorizer["AuthorizerPayloadFormatVersion"] == "2.0"
     assert authorizer["EnableSimpleResponses"] is True
-    assert authorizer["Identity"] == {"Headers": ["Authorization"], "ReauthorizeEvery": 0}
+    assert authorizer["Identity"] == {"ReauthorizeEvery": 0}  # no identity source: every request reaches it
     nonce_table = samtemplate.resources()["NonceTable"]["Properties"]
     assert nonce_table["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
 

@@ -9,12 +9,19 @@ from typing import Any
 
 import pytest
 import yaml
+from tools import target
 from tools.config_loader import InvalidDocument, main, parse_document
 
 from rewards import runtime
 from tests.support import DEMO_CONFIG, PAN_KEY_PARAM, body, invoke, load_config, load_event
 
 DEMO: dict[str, Any] = yaml.safe_load(DEMO_CONFIG.read_text())
+
+
+@pytest.fixture(autouse=True)
+def in_process_moto(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--local-prefix means make run's moto server; here the tests' in-process moto answers instead."""
+    monkeypatch.setattr(target, "LOCAL_ENDPOINT", None)
 
 
 def run_loader(stack: Any, document: dict[str, Any] | str, tmp_path: Path, *extra: str) -> int:
@@ -126,7 +133,7 @@ def test_invalid_document_is_refused_naming_the_problem_and_nothing_is_written(s
     with pytest.raises(InvalidDocument, match=named.replace(".", r"\.")):
         parse_document(yaml.safe_dump(document))
 
-    assert run_loader(stack, document, tmp_path) == 2
+    assert run_loader(stack, document, tmp_path) == 1
 
     assert named in capsys.readouterr().err
     assert item_count(stack) == 0
@@ -142,7 +149,7 @@ def test_household_in_another_program_than_its_accounts_is_refused():
 
 
 def test_not_yaml_is_refused(stack, tmp_path, capsys):
-    assert run_loader(stack, "programs: [unclosed", tmp_path) == 2
+    assert run_loader(stack, "programs: [unclosed", tmp_path) == 1
     assert "not valid YAML" in capsys.readouterr().err
     assert item_count(stack) == 0
 

@@ -6,6 +6,7 @@ import io
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from tools import target
 from tools.check_ledger import check, main
 
 from rewards import runtime
@@ -77,7 +78,8 @@ def test_running_totals_that_disagree_with_entries_are_reported(demo):
     assert "BAD pool RANACCAROL0001" in output and "totalDebits 1" in output
 
 
-def test_command_line_reads_the_local_prefix_table(demo, capsys):
+def test_command_line_reads_the_local_prefix_table(demo, capsys, monkeypatch):
+    monkeypatch.setattr(target, "LOCAL_ENDPOINT", None)  # the tests' in-process moto, not make run's server
     assert main(["--local-prefix", "test"]) == 0
     tamper(demo, "RANACCAROL0001", "SET balance = :n", {":n": {"N": "7649"}})
     assert main(["--local-prefix", "test"]) == 1

@@ -8,12 +8,19 @@ import json
 import re
 
 import pytest
-from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventV2Model, SqsModel
+from aws_lambda_powertools.utilities.parser.models import (
+    ApiGatewayAuthorizerRequestV2,
+    APIGatewayProxyEventV2Model,
+    DynamoDBStreamModel,
+    SqsModel,
+)
 from pydantic import ValidationError
 from tools import make_events
-from tools.samtemplate import http_routes, sqs_consumers
+from tools.samtemplate import http_routes, resources, sqs_consumers, stream_consumers
 
 from rewards.models.messages import QueuedAuthorization
+from rewards.notifications.events import NotificationEvent
+from rewards.notifications.webhooks import WebhookDelivery
 from tests.support import EVENTS
 
 pytestmark = pytest.mark.template
@@ -21,12 +28,54 @@ pytestmark = pytest.mark.template
 FILES = sorted(EVENTS.glob("*.json"))
 API_FILES = [p for p in FILES if p.name.startswith("apigw-")]
 SQS_FILES = [p for p in FILES if p.name.startswith("sqs-")]
+AUTHORIZER_FILES = [p for p in FILES if p.name.startswith("authorizer-")]
+STREAM_FILES = [p for p in FILES if p.name.startswith("dynamodb-")]
 ROUTES = {route.route_key: route for route in http_routes()}
 
 
-def test_every_event_file_is_an_api_or_a_queue_event():
+def test_every_event_file_is_an_api_authorizer_queue_or_stream_event():
     assert FILES, "events/ is empty: run `make events`"
-    assert set(FILES) == set(API_FILES) | set(SQS_FILES), "event files are named apigw-*.json or sqs-*.json"
+    kinds = set(API_FILES) | set(SQS_FILES) | set(AUTHORIZER_FILES) | set(STREAM_FILES)
+    assert set(FILES) == kinds, "event files are named apigw-, authorizer-, sqs- or dynamodb-*.json"
+
+
+def functions_with_an_event() -> set[str]:
+    """The functions the files in events/ are for, read from what each event is."""
+    found = {ROUTES[json.loads(p.read_text())["routeKey"]].function for p in API_FILES}
+    queues = {queue: function for function, queue, _ in sqs_consumers()}
+    for path in SQS_FILES:
+        found |= {queues[r["eventSourceARN"].rsplit(":", 1)[1]] for r in json.loads(path.read_text())["Records"]}
+    if STREAM_FILES:
+        found |= {function for function, _, _ in stream_consumers()}
+    if AUTHORIZER_FILES:
+        found.add("AuthorizerFunction")
+    return found
+
+
+def test_every_function_has_an_event():
+    assert functions_with_an_event() == set(resources("AWS::Serverless::Function"))
+
+
+@pytest.mark.parametrize("path", AUTHORIZER_FILES, ids=lambda p: p.stem)
+def test_authorizer_events_are_http_api_v2_request_authorizer_events_for_a_declared_route(path):
+    event = ApiGatewayAuthorizerRequestV2.model_validate_json(path.read_text())
+    assert event.routeKey in ROUTES and event.type == "REQUEST"
+
+
+@pytest.mark.parametrize("path", STREAM_FILES, ids=lambda p: p.stem)
+def test_stream_events_carry_outbox_inserts_the_notifier_reads(path):
+    from boto3.dynamodb.types import TypeDeserializer
+
+    deserialize = TypeDeserializer().deserialize
+    assert {r.eventName for r in DynamoDBStreamModel.model_validate_json(path.read_text()).Records} == {"INSERT"}
+    for record in json.loads(path.read_text())["Records"]:
+        image = {name: deserialize(value) for name, value in record["dynamodb"]["NewImage"].items()}
+        assert NotificationEvent.from_outbox_item(image).eventId
+
+
+def test_the_webhook_event_carries_a_valid_delivery():
+    [record] = SqsModel.model_validate_json((EVENTS / "sqs-webhook-delivery.json").read_text()).Records
+    WebhookDelivery.model_validate_json(record.body)
 
 
 @pytest.mark.parametrize("path", API_FILES, ids=lambda p: p.stem)

@@ -4,6 +4,7 @@ the environment each function's code reads."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -448,3 +449,30 @@ def test_sam_validate(options):
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# -- the template as API Gateway receives it ----------------------------------------------------
+@pytest.mark.skipif(not SAM.exists(), reason="no .venv-sam (make install)")
+def test_api_gateway_hands_every_request_to_the_authorizer_even_without_a_header():
+    """No identity source (allowed with caching off): API Gateway calls the authorizer for every
+    request instead of answering a header-less one with its own {"message":"Unauthorized"}."""
+    result = subprocess.run(
+        [str(SAM.parent / "python"), "-m", "tools.sam_translate"],
+        cwd=ROOT,
+        env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    translated = json.loads(result.stdout)["Resources"]
+    [api] = [r for r in translated.values() if r["Type"] == "AWS::ApiGatewayV2::Api"]
+    schemes = api["Properties"]["Body"]["components"]["securitySchemes"]
+    [authorizer] = [s["x-amazon-apigateway-authorizer"] for s in schemes.values()]
+    assert authorizer["identitySource"] == []
+    assert authorizer["authorizerResultTtlInSeconds"] == 0
+    routes = api["Properties"]["Body"]["paths"]
+    secured = [op.get("security") for ops in routes.values() for op in ops.values() if isinstance(op, dict)]
+    assert secured and all(s == [{name: []} for name in schemes] for s in secured)
+    # and a request no route matches reaches a function too (its 404 is in the envelope, not API Gateway's)
+    assert routes["/$default"]["x-amazon-apigateway-any-method"]["isDefaultRoute"] is True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import errno
 import logging
@@ -13,18 +14,18 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from tools.samtemplate import ROOT, Resolver
-
-if str(ROOT / "layers" / "shared") not in sys.path:  # `python -m tools.local` without the Makefile
-    sys.path.insert(0, str(ROOT / "layers" / "shared"))
-
+from tools.cli import EXIT_PROBLEM, Parser, run
+from tools.config_loader import InvalidDocument, document_text, parse_document
 from tools.local.functions import shared_environment
+from tools.local.keys import STATE_DIR
 from tools.local.moto_server import PortInUse
 from tools.local.pollers import SQS_CONCURRENCY
 from tools.local.stack import DEFAULT_PREFIX, DEMO_CONFIG, LocalStack, StackOptions
 from tools.local.webhook_receiver import DEFAULT_PORT as WEBHOOK_PORT
+from tools.samtemplate import ROOT, Resolver
 
-EXIT_PORT_IN_USE = 2
+DEFAULT_URL = "http://127.0.0.1:3000"
+DEFAULT_STATE_DIR = ROOT / ".local"
 
 
 def webhooks(stack: LocalStack) -> str:
@@ -35,10 +36,30 @@ def webhooks(stack: LocalStack) -> str:
     return "receiver off (--webhook-port 0); run python -m tools.local.webhook_receiver"
 
 
+def client_command(stack: LocalStack) -> str:
+    """The client as a new shell at the repository root runs it: this interpreter, this stack's URL."""
+    python = Path(sys.executable)
+    with contextlib.suppress(ValueError):
+        python = python.relative_to(Path.cwd())
+    command = f"{python} -m tools.local.client"
+    if stack.options.state_dir.resolve() != DEFAULT_STATE_DIR.resolve():
+        command = f"REWARDS_STATE_DIR={stack.options.state_dir} {command}"
+    return command if stack.url == DEFAULT_URL else f"{command} --base-url {stack.url}"
+
+
+def signing(stack: LocalStack) -> str:
+    local = ", ".join(stack.local_clients) or "none"
+    line = f"the local key ({stack.private_key}) signs as {local}; the first is the default, --client ID picks"
+    if stack.own_key_clients:
+        own = ", ".join(stack.own_key_clients)
+        line += f"\n               keys of their own (sign with --consumer-key and --key-file): {own}"
+    return line
+
+
 def banner(stack: LocalStack) -> str:
     dlq = stack.queues.get("AuthorizationDeadLetterQueue", "(none)")
     queue = stack.queues.get("AuthorizationQueue", "(none)")
-    client = "python -m tools.local.client" + ("" if stack.url.endswith(":3000") else f" --base-url {stack.url}")
+    client = client_command(stack)
     today = datetime.date.today().isoformat()
     return f"""
 Pay with Rewards, running locally
@@ -48,18 +69,19 @@ Pay with Rewards, running locally
   dead letters {dlq}
   emails       {stack.emails_dir / "index.html"}  (what SES accepted, refreshed as they arrive)
   webhooks     {webhooks(stack)}
+  signing      {signing(stack)}
 
-Try (requests are signed with the demo client's key, {stack.private_key}):
+Try, in another terminal at the repository root:
   {client} GET /redeemers/RANACALICE0001 -q redemption_type=PWR
   {client} GET /redeemers/RANACCAROL0001/preferences -q redemption_type=PWR
   {client} GET /authorizations -q user_id=RANACALICE0001 -q from_date={today} -q to_date={today} \\
       -q include_reprocessed=true
-Walkthrough: docs/local.md.  Ctrl-C stops everything.
+Walkthroughs: README.md, "Run it locally".  Ctrl-C stops everything.
 """
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m tools.local", description=__doc__)
+    parser = Parser(prog="python -m tools.local", description=__doc__)
     parser.add_argument("--port", type=int, default=3000, help="local API gateway port (default 3000)")
     parser.add_argument("--moto-port", type=int, default=5000, help="moto server port (default 5000)")
     parser.add_argument(
@@ -79,12 +101,25 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--prefix", default=DEFAULT_PREFIX, help="resource name prefix (default %(default)s)")
     parser.add_argument("--config", type=Path, default=DEMO_CONFIG, help="configuration document to load")
-    parser.add_argument("--state-dir", type=Path, default=ROOT / ".local", help="keys and card-hash key")
+    parser.add_argument(
+        "--item-level-transactions",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="moto rolls a transaction back by the items it touched, not a copy of every table (default on)",
+    )
+    parser.add_argument(
+        "--state-dir", type=Path, default=STATE_DIR, help="keys, card-hash key, emails (env REWARDS_STATE_DIR)"
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    try:
+        parse_document(document_text(args.config))  # refused before anything starts
+    except InvalidDocument as error:
+        print(f"error: {args.config}: {error}", file=sys.stderr)
+        return EXIT_PROBLEM
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("botocore").setLevel(logging.WARNING)
     options = StackOptions(
@@ -97,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         webhook_port=args.webhook_port or None,
         echo_webhooks=True,
         sqs_concurrency=args.sqs_concurrency,
+        item_level_transactions=args.item_level_transactions,
     )
     stopping = threading.Event()
 
@@ -113,11 +149,11 @@ def main(argv: list[str] | None = None) -> int:
         stack.start()
     except PortInUse as error:
         print(f"error: {error}", file=sys.stderr)
-        return EXIT_PORT_IN_USE
+        return EXIT_PROBLEM
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
             print(f"error: a port is already in use ({error})", file=sys.stderr)
-            return EXIT_PORT_IN_USE
+            return EXIT_PROBLEM
         raise
     print(banner(stack), flush=True)
     try:
@@ -130,4 +166,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run(main))

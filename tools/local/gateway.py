@@ -1,8 +1,9 @@
 """A local API Gateway (HTTP API, payload 2.0) in front of the functions running in this process.
 
 Serves exactly the template's routes, runs the route's Lambda REQUEST authorizer first the way API
-Gateway does (401 without the identity source, 403 when refused, its context under
-``requestContext.authorizer.lambda``), and serves the OpenAPI document and Swagger UI.
+Gateway does (for every request when the template declares no identity source, else 401 when one is
+missing; 403 when refused; its context under ``requestContext.authorizer.lambda``), and serves the
+OpenAPI document and Swagger UI.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import base64
 import json
 import logging
 import threading
-from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from socketserver import TCPServer
@@ -19,13 +19,17 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from tools.apigw import http_event
+from tools.local import swagger
 from tools.local.functions import FunctionHost
+from tools.local.keys import STATE_DIR
 from tools.local.routes import AuthorizerSpec, LocalRoute, find_route, local_routes
-from tools.samtemplate import ACCOUNT, REGION, ROOT
+from tools.samtemplate import ACCOUNT, REGION
 
 log = logging.getLogger("tools.local.gateway")
-OPENAPI_FILE = ROOT / "docs" / "openapi.yaml"
+OPENAPI_FILE = swagger.OPENAPI_FILE
+LOCAL_PAGES = {("GET", "/openapi.yaml"), ("GET", "/docs"), ("GET", swagger.CLIENTS_PATH), ("POST", swagger.SIGN_PATH)}
 API_ID = "local"
+LISTEN_BACKLOG = 128  # connections waiting to be accepted, as werkzeug (moto) queues them
 STAGE = "$default"
 
 
@@ -51,14 +55,13 @@ def authorizer_event(spec: AuthorizerSpec, request: dict[str, Any]) -> dict[str,
     headers, query = request["headers"], request.get("queryStringParameters") or {}
     identity = [headers.get(name.lower()) for name in spec.identity_headers]
     identity += [query.get(name) for name in spec.identity_query]
-    if not identity or any(value is None for value in identity):
+    if any(not value for value in identity):  # a declared identity source is missing: API Gateway's own 401
         raise GatewayError(401, "Unauthorized")
     http = request["requestContext"]["http"]
-    return {
+    event: dict[str, Any] = {
         "version": "2.0",
         "type": "REQUEST",
         "routeArn": f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}/{STAGE}/{http['method']}{http['path']}",
-        "identitySource": identity,
         "routeKey": request["routeKey"],
         "rawPath": request["rawPath"],
         "rawQueryString": request["rawQueryString"],
@@ -67,6 +70,9 @@ def authorizer_event(spec: AuthorizerSpec, request: dict[str, Any]) -> dict[str,
         "pathParameters": request.get("pathParameters"),
         "requestContext": request["requestContext"],
     }
+    if identity:  # without identity sources API Gateway calls the authorizer for every request
+        event["identitySource"] = identity
+    return event
 
 
 def authorize(host: FunctionHost, spec: AuthorizerSpec, request: dict[str, Any]) -> dict[str, Any]:
@@ -99,30 +105,9 @@ def lambda_to_http(result: Any) -> tuple[int, dict[str, str], bytes]:
     return int(result["statusCode"]), headers, body
 
 
-@cache
-def _swagger_assets() -> tuple[str, str]:
-    from aws_lambda_powertools.event_handler.openapi import swagger_ui
-
-    folder = Path(swagger_ui.__file__).parent
-    return (folder / "swagger-ui-bundle.min.js").read_text(), (folder / "swagger-ui.min.css").read_text()
-
-
-def swagger_page() -> str:
-    """Swagger UI for docs/openapi.yaml, assets inlined (works offline).
-
-    Only the local gateway imports this: the deployed functions never load Swagger.
-    """
-    import yaml
-    from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
-
-    script, css = _swagger_assets()
-    spec = json.dumps(yaml.safe_load(OPENAPI_FILE.read_text()))
-    page = generate_swagger_html(spec, script, css, swagger_base_url="", oauth2_config=None)
-    return page.replace('currentUrl.pathname + "?format=json"', '"/openapi.yaml"')
-
-
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = LISTEN_BACKLOG  # socketserver's 5 resets a burst of concurrent connections
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind looks up the host's FQDN, which can take seconds; nothing here needs it.
@@ -132,8 +117,11 @@ class _Server(ThreadingHTTPServer):
 
 
 class Gateway:
-    def __init__(self, host: FunctionHost, address: str = "127.0.0.1", port: int = 3000) -> None:
+    def __init__(
+        self, host: FunctionHost, address: str = "127.0.0.1", port: int = 3000, state_dir: Path = STATE_DIR
+    ) -> None:
         self.functions = host
+        self.state_dir = state_dir  # the local key and the clients it signs for (Swagger UI's helper)
         self.routes = local_routes()
         gateway = self
 
@@ -169,7 +157,9 @@ class Gateway:
             envelope = error_body(GATEWAY_SOURCE, "NOT_FOUND", f"No route for {method} {split.path}")
             return 404, {"content-type": "application/json"}, envelope.encode()
         route, path_parameters = found
-        request = self.request_event(route, split.path, split.query, path_parameters, headers, body, host_header)
+        request = self.request_event(
+            route, method, split.path, split.query, path_parameters, headers, body, host_header
+        )
         try:
             if route.authorizer is not None:
                 request["requestContext"]["authorizer"] = {
@@ -185,6 +175,7 @@ class Gateway:
     @staticmethod
     def request_event(
         route: LocalRoute,
+        method: str,
         path: str,
         raw_query: str,
         path_parameters: dict[str, str],
@@ -193,7 +184,7 @@ class Gateway:
         host_header: str,
     ) -> dict[str, Any]:
         event = http_event(
-            route.route.method,
+            method,
             path,
             route_key=route.route.route_key,
             path_parameters=path_parameters or None,
@@ -223,15 +214,28 @@ class _RequestHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("content-length") or 0)
         body = self.rfile.read(length) if length else b""
         path = urlsplit(self.path).path
-        if self.command == "GET" and path == "/openapi.yaml":
-            self._reply(200, {"content-type": "application/yaml"}, OPENAPI_FILE.read_bytes())
-            return
-        if self.command == "GET" and path == "/docs":
-            self._reply(200, {"content-type": "text/html; charset=utf-8"}, swagger_page().encode())
+        if (self.command, path) in LOCAL_PAGES:
+            self._reply(*self._local_page(path, body))
             return
         headers = {name.lower(): value for name, value in self.headers.items()}
         host_header = self.headers.get("host", "localhost")
         self._reply(*self.owner.handle(self.command, self.path, headers, body, host_header))
+
+    def _local_page(self, path: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        """What only the local gateway serves: the API document, Swagger UI and its signing helper."""
+        as_json = {"content-type": "application/json"}
+        if path == "/openapi.yaml":
+            return 200, {"content-type": "application/yaml"}, OPENAPI_FILE.read_bytes()
+        if path == "/docs":
+            return 200, {"content-type": "text/html; charset=utf-8"}, swagger.page().encode()
+        if path == swagger.CLIENTS_PATH:
+            return 200, as_json, json.dumps(swagger.clients(self.owner.state_dir)).encode()
+        try:
+            request = json.loads(body or b"{}")
+            signed = swagger.sign(self.owner.state_dir, request, self.headers.get("host", ""))
+        except (ValueError, AttributeError, swagger.SigningRefused) as error:
+            return 400, as_json, json.dumps({"error": str(error) or "a JSON object is expected"}).encode()
+        return 200, as_json, json.dumps(signed).encode()
 
     def _reply(self, status: int, headers: dict[str, str], body: bytes) -> None:
         self.send_response(status)

@@ -57,7 +57,7 @@ def ensure_free(host: str, port: int, what: str) -> None:
 class MotoServer:
     """The moto process, seen from the stack: ``start()`` returns once it listens."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 5000, item_level_transactions: bool = False) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 5000, item_level_transactions: bool = True) -> None:
         ensure_free(host, port, "moto")
         self.host = host
         self.port = port

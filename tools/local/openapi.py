@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from tools.local import openapi_examples
 from tools.local.functions import load_handler_module
 from tools.samtemplate import ROOT, http_routes, load
 
@@ -31,6 +32,22 @@ ERROR_RESPONSES = {
     "400": "A missing or invalid field, named in Details",
     "401": "The request is not signed by a registered client",
     "404": "Unknown cardholder, authorization or route",
+}
+TAGS = [
+    {"name": "Redeemers", "description": "A cardholder's profile and points balance, for both products."},
+    {
+        "name": "Pay with Rewards",
+        "description": "Preferences, authorizations (the network's copies and Post Auth), redemption after the fact.",
+    },
+    {
+        "name": "Digital Redemptions",
+        "description": "Redeem points at checkout for cashback, merchandise and travel; reverse; history.",
+    },
+]
+# Bodies the handlers validate themselves (a discriminated union, an optional body): documented from their models.
+PARSED_BODIES = {
+    ("post", "/redemptions"): ("REDEMPTION_REQUEST", True),
+    ("post", "/redemptions/{id}/credits"): ("CreditRequest", False),
 }
 SECURITY_SCHEME = {
     "type": "apiKey",
@@ -58,6 +75,36 @@ def _with_envelope_errors(operation: dict[str, Any], envelope: dict[str, str]) -
     return {**operation, "responses": dict(sorted(responses.items())), "security": [{"MastercardOAuth1": []}]}
 
 
+def _parsed_body(name: str, required: bool, schemas: dict[str, Any]) -> dict[str, Any]:
+    from pydantic import TypeAdapter
+
+    from rewards.models import dr
+
+    model = getattr(dr, name)
+    adapter = model if isinstance(model, TypeAdapter) else TypeAdapter(model)
+    schema = adapter.json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(schema.pop("$defs", {}))
+    title = "RedemptionRequest" if name == "REDEMPTION_REQUEST" else name
+    schemas[title] = schema
+    ref = {"$ref": f"#/components/schemas/{title}"}
+    return {"required": required, "content": {"application/json": {"schema": ref}}}
+
+
+def _with_examples(method: str, path: str, operation: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:
+    """Request bodies the handlers parse themselves, and examples for Swagger UI's "Try it out"."""
+    operation = dict(operation)
+    if (method, path) in PARSED_BODIES:
+        operation["requestBody"] = _parsed_body(*PARSED_BODIES[(method, path)], schemas)
+    examples = openapi_examples.parameters()
+    for parameter in operation.get("parameters", []):
+        if (method, path, parameter["name"]) in examples:
+            parameter["example"] = examples[(method, path, parameter["name"])]
+    bodies = openapi_examples.bodies().get((method, path))
+    if bodies:
+        operation["requestBody"]["content"]["application/json"]["examples"] = bodies
+    return operation
+
+
 def build() -> dict[str, Any]:
     paths: dict[str, Any] = {}
     schemas: dict[str, Any] = {}
@@ -68,7 +115,10 @@ def build() -> dict[str, Any]:
             paths.setdefault(path, {}).update(operations)
         schemas.update(document.get("components", {}).get("schemas", {}))
     envelope = _error_envelope(schemas)
-    paths = {p: {m: _with_envelope_errors(op, envelope) for m, op in ops.items()} for p, ops in paths.items()}
+    paths = {
+        p: {m: _with_envelope_errors(_with_examples(m, p, op, schemas), envelope) for m, op in ops.items()}
+        for p, ops in paths.items()
+    }
     for unused in ("HTTPValidationError", "ResponseValidationError", "ValidationError"):  # Powertools 422 shapes
         if f"#/components/schemas/{unused}" not in json.dumps(paths):
             schemas.pop(unused, None)
@@ -77,6 +127,7 @@ def build() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": TITLE, "version": VERSION, "description": description},
         "servers": SERVERS,
+        "tags": TAGS,
         "paths": dict(sorted(paths.items())),
         "components": {
             "schemas": dict(sorted(schemas.items())),

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from tools.samtemplate import Route, http_routes, resources
+from tools.samtemplate import DEFAULT_ROUTE, Route, default_route, http_routes, resources
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class LocalRoute:
     authorizer: AuthorizerSpec | None
 
     def match(self, method: str, path: str) -> dict[str, str] | None:
-        if method != self.route.method:
+        if self.route.method not in (method, "ANY"):
             return None
         found = self.pattern.fullmatch(path)
         return found.groupdict() if found else None
@@ -61,6 +61,8 @@ def _authorizers(api_id: str) -> tuple[dict[str, AuthorizerSpec], str | None]:
 def _event_of(route: Route) -> dict[str, Any]:
     for event in resources()[route.function]["Properties"].get("Events", {}).values():
         props = event["Properties"]
+        if event["Type"] == "HttpApi" and props["Path"] == route.path and route.path == DEFAULT_ROUTE:
+            return dict(props)
         if event["Type"] == "HttpApi" and props["Method"].upper() == route.method and props["Path"] == route.path:
             return dict(props)
     raise KeyError(route.route_key)
@@ -76,12 +78,18 @@ def local_routes() -> list[LocalRoute]:
     """Every route of the template; literal paths win over parameterised ones (/redeemers/search)."""
     routes = []
     for route in http_routes():
-        props = _event_of(route)
-        authorizers, default = _authorizers(_logical_id(props["ApiId"])) if "ApiId" in props else ({}, None)
-        chosen = props.get("Auth", {}).get("Authorizer", default)
-        spec = None if chosen in (None, "NONE") else authorizers[chosen]
-        routes.append(LocalRoute(route, _pattern(route.path), spec))
-    return sorted(routes, key=lambda r: (r.route.path.count("{"), -len(r.route.path)))
+        routes.append(LocalRoute(route, _pattern(route.path), _authorizer_of(_event_of(route))))
+    routes.sort(key=lambda r: (r.route.path.count("{"), -len(r.route.path)))
+    fallback = default_route()
+    if fallback is not None:  # `$default`: every request no other route matches, after all of them
+        routes.append(LocalRoute(fallback, re.compile(r".*"), _authorizer_of(_event_of(fallback))))
+    return routes
+
+
+def _authorizer_of(props: dict[str, Any]) -> AuthorizerSpec | None:
+    authorizers, default = _authorizers(_logical_id(props["ApiId"])) if "ApiId" in props else ({}, None)
+    chosen = props.get("Auth", {}).get("Authorizer", default)
+    return None if chosen in (None, "NONE") else authorizers[chosen]
 
 
 def find_route(routes: list[LocalRoute], method: str, path: str) -> tuple[LocalRoute, dict[str, str]] | None:

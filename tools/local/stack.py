@@ -12,12 +12,10 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urlsplit
 
-import yaml
-
 from tools import provision
 from tools.local.functions import LOCAL_AWS_ENVIRONMENT, FunctionHost
 from tools.local.gateway import Gateway
-from tools.local.keys import STATE_DIR, ensure_keys, register_demo_key
+from tools.local.keys import STATE_DIR, ensure_keys, register_local_key, save_local_clients
 from tools.local.moto_server import MotoServer, ensure_free
 from tools.local.motoview import MotoView
 from tools.local.pollers import SQS_CONCURRENCY, EmailFolder, Poller, start_pollers
@@ -45,7 +43,7 @@ class StackOptions:
     config: Path = DEMO_CONFIG
     pollers: bool = True
     sqs_concurrency: int = SQS_CONCURRENCY  # concurrent batches per queue (capped by MaximumConcurrency)
-    item_level_transactions: bool = False  # moto rolls back by touched items (tools.moto_lock)
+    item_level_transactions: bool = True  # moto rolls back by touched items, not table copies (tools.moto_lock)
     webhook_port: int | None = WEBHOOK_PORT  # the Auth Notifier receiver; 0 picks a free port, None: none
     echo_webhooks: bool = False  # print each call the receiver gets
 
@@ -64,6 +62,8 @@ class LocalStack:
     private_key: Path | None = None
     webhook: WebhookReceiver | None = None
     webhook_problem: str = ""  # why the receiver did not start
+    local_clients: list[str] = field(default_factory=list)  # clients the local key signs for
+    own_key_clients: list[str] = field(default_factory=list)  # clients with keys of their own
     emails: EmailFolder | None = None
 
     @property
@@ -109,7 +109,7 @@ class LocalStack:
             self._start_webhook_receiver()
             self._provision()
             self.functions = host = FunctionHost(self.resolver, self.moto_url)
-            self.gateway = Gateway(host, options.host, options.port)
+            self.gateway = Gateway(host, options.host, options.port, options.state_dir)
             self.gateway.start()
             if options.pollers:
                 self.pollers = start_pollers(host, self.resolver, self.clients, options.sqs_concurrency)
@@ -168,10 +168,14 @@ class LocalStack:
 
     def _load_configuration(self, secret: bytes) -> None:
         from rewards.adapters.dynamo import Table
-        from tools.config_loader import ConfigurationLoader, parse_document
+        from tools.config_loader import ConfigurationLoader, parse_document, raw_document
 
         self.private_key, public_pem = ensure_keys(self.options.state_dir)
-        raw = register_demo_key(yaml.safe_load(self.options.config.read_text()), public_pem)
+        raw = raw_document(self.options.config)
+        self.local_clients = register_local_key(raw, public_pem)
+        clients = [str(c.get("clientId")) for c in raw.get("clients") or []]
+        self.own_key_clients = [c for c in clients if c not in self.local_clients]
+        save_local_clients(self.options.state_dir, self.local_clients)
         register_webhook_secrets(self.clients["ssm"], self._point_webhooks_at_receiver(raw))
         document = parse_document(json.dumps(raw))
         dynamodb = self.clients["dynamodb"]

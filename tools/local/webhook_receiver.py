@@ -30,6 +30,11 @@ DEFAULT_PORT = 3100
 PATH = "/auth-notifications"
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # as the gateway: socketserver's 5 resets a burst of deliveries
+
+
 @dataclass(frozen=True)
 class ReceivedCall:
     path: str
@@ -74,7 +79,7 @@ class WebhookReceiver:
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
-        self.server = ThreadingHTTPServer((host, port), Handler)
+        self.server = _Server((host, port), Handler)
         self._thread = threading.Thread(target=self.server.serve_forever, name="webhook-receiver", daemon=True)
 
     @property
