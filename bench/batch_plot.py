@@ -53,24 +53,8 @@ class Batch:
     seconds: float = 0.0
     dynamodb_seconds: float = 0.0
     requests: Counter[str] = field(default_factory=Counter)
-    write_units: int = 0  # transactional: 2 per KB per action
+    write_units: int = 0  # 1 per KB, 2 in a transaction, plus index copies (bench/write_units.py)
     read_units: int = 0
-
-
-def item_size(item: dict[str, Any]) -> int:
-    """DynamoDB's item size, approximately: attribute names plus their values' lengths."""
-
-    def value_size(value: dict[str, Any]) -> int:
-        kind, inner = next(iter(value.items()))
-        if kind in ("S", "N", "B"):
-            return len(str(inner).encode())
-        if kind in ("M",):
-            return 3 + sum(len(k) + value_size(v) + 1 for k, v in inner.items())
-        if kind == "L":
-            return 3 + sum(value_size(v) + 1 for v in inner)
-        return 1
-
-    return sum(len(name.encode()) + value_size(value) for name, value in item.items())
 
 
 class Meter:
@@ -87,13 +71,17 @@ class Meter:
 
     def units(self, event_name: str, params: dict[str, Any], **_: Any) -> None:
         """The call's parameters as the code passed them (``before-call`` sees the serialized body)."""
+        from bench.write_units import index_entry, item_size, units
+
         operation = event_name.rsplit(".", 1)[-1]
-        if operation == "TransactWriteItems":
-            for entry in params.get("TransactItems", []):
-                action = next(iter(entry.values()))
-                kilobytes = math.ceil(item_size(action["Item"]) / 1024) if "Item" in action else 1
-                self.batch.write_units += 2 * kilobytes
-        elif operation == "BatchGetItem":
+        writes = [(next(iter(e.values())), 2) for e in params.get("TransactItems", [])]
+        if operation == "PutItem":
+            writes = [(params, 1)]
+        for action, factor in writes:  # an update's item is small here (POOL, ACCOUNT): 1 KB
+            self.batch.write_units += factor * (units(item_size(action["Item"])) if "Item" in action else 1)
+            entry = index_entry(action["Item"]) if "Item" in action else None
+            self.batch.write_units += units(item_size(entry)) if entry else 0  # the index copy
+        if operation == "BatchGetItem":
             self.batch.read_units += sum(len(request["Keys"]) for request in params.get("RequestItems", {}).values())
         elif operation in ("GetItem", "Query"):
             self.batch.read_units += 1

@@ -171,21 +171,15 @@ def push(client: Client, phase: Phase, rss: Rss, requests: list[tuple[str, dict[
 
 
 def processed_count(stack: Any, external_ids: list[str]) -> int:
-    """Authorizations committed: their permanent business keys, read by key (a scan of the grown
-    table would cost moto more memory than the soak itself)."""
-    from rewards.adapters.ledger import unique_key
+    """Authorizations committed, each read by its business key through the ledger adapter (a
+    scan of the grown table would cost moto more memory than the soak itself)."""
+    from rewards.adapters.dynamo import Table
+    from rewards.adapters.dynamo_ledger import DynamoLedger
+    from rewards.records import Origin
 
-    dynamodb, table, found = stack.client("dynamodb"), stack.tables["LedgerTable"], 0
-    keys = [unique_key(f"EXT#{DEMO_CLIENT_ID}#{external_id}") for external_id in external_ids]
-    for start in range(0, len(keys), 100):
-        request: dict[str, Any] = {
-            table: {"Keys": [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in keys[start : start + 100]]}
-        }
-        while request:
-            answer = dynamodb.batch_get_item(RequestItems=request)
-            found += len(answer["Responses"].get(table, []))
-            request = answer.get("UnprocessedKeys") or {}
-    return found
+    ledger = DynamoLedger(Table(stack.client("dynamodb"), stack.tables["LedgerTable"]))
+    origin = Origin("CLIENT", DEMO_CLIENT_ID)
+    return sum(ledger.authorization_for_key(origin.business_key(e)) is not None for e in external_ids)
 
 
 def backlog_pause(stack: Any) -> Any:

@@ -146,3 +146,74 @@ def load_config(stack: Stack, path: Path = DEMO_CONFIG, text: str | None = None)
     ConfigurationLoader(Table(dynamodb, stack.ledger_table), Table(dynamodb, stack.config_table), stack.secret).load(
         document
     )
+
+
+# -- the ledger, read through its adapter (no test knows the item layout) --------------------------
+def ledger_of(stack: Stack) -> Any:
+    from rewards.adapters.dynamo import Table
+    from rewards.adapters.dynamo_ledger import DynamoLedger
+
+    return DynamoLedger(Table(stack.client("dynamodb"), stack.ledger_table))
+
+
+def pool_entries(stack: Stack, pool_id: str) -> list[Any]:
+    """The pool's ledger entries (records.LedgerEntry), oldest first."""
+    return list(ledger_of(stack).pool_ledger(pool_id).entries)
+
+
+def committed_events(stack: Stack, event_type: str | None = None) -> list[Any]:
+    """Every committed event the outbox items of the ledger table hold (events.CommittedEvent)."""
+    from rewards.adapters.dynamo import from_item
+
+    found = []
+    ledger = ledger_of(stack)
+    for raw in ledger_items(stack):
+        read = ledger.committed_event(from_item(raw))
+        if read is not None and (event_type is None or read[0].eventType == event_type):
+            found.append(read[0])
+    return sorted(found, key=lambda event: event.occurredAt)
+
+
+def account_authorizations(stack: Stack, account_id: str) -> list[Any]:
+    """Every stored authorization of the account (records.StoredAuthorization), newest first."""
+    from datetime import date
+
+    from rewards.records import AuthorizationQuery
+
+    query = AuthorizationQuery(account_id, date(2000, 1, 1), date(2100, 1, 1), frozenset("REI"), True, 5000)
+    return list(ledger_of(stack).authorizations(query).authorizations)
+
+
+def grow_history(stack: Stack, account_id: str, count: int) -> list[str]:
+    """Copies of the account's one authorization, a minute apart going back in time (about 3.5 days
+    for 5,000), recorded through the ledger adapter as processing would; their external ids, newest
+    first."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from rewards.ids import authorization_id, new_token, new_uuid
+    from rewards.records import NewAuthorization, Origin
+    from rewards.rules.dates import business_date
+
+    ledger = ledger_of(stack)
+    [seed] = account_authorizations(stack, account_id)
+    [event] = [e for e in committed_events(stack, "pwr.authorization.processed") if e.data.authorizationId == seed.id]
+    account, pool = ledger.account(account_id), ledger.pool(seed.pool_id)
+    external_ids = []
+    for n in range(1, count + 1):
+        external_id = f"H{n:09d}"
+        business_key = Origin(seed.origin, seed.client_id).business_key(external_id)
+        moment = seed.fields.transactionDateAndTime - timedelta(minutes=n)
+        stored = replace(
+            seed,
+            id=authorization_id(business_key),
+            business_key=business_key,
+            external_id=external_id,
+            fields=seed.fields.model_copy(update={"transactionDateAndTime": moment}),
+        )
+        data = event.data.model_copy(update={"authorizationId": stored.id, "externalId": external_id})
+        copy = event.model_copy(update={"eventId": new_uuid(), "data": data})
+        new = NewAuthorization(stored, account, business_date(moment, "UTC"), pool, None, False, copy, new_token())
+        ledger.record_authorization(new)
+        external_ids.append(external_id)
+    return external_ids

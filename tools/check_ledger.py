@@ -16,17 +16,18 @@ import sys
 from typing import TextIO
 
 from rewards.adapters.dynamo import Table
-from rewards.adapters.ledger import LedgerStore
+from rewards.adapters.dynamo_ledger import DynamoLedger
+from rewards.ledger import Ledger
 from rewards.services.ledger_check import audit_ledger
 from tools import target
 from tools.cli import Parser, run
 
 
-def check(store: LedgerStore, out: TextIO | None = None) -> int:
+def check(ledger: Ledger, out: TextIO | None = None) -> int:
     """Print a line per bad pool and a summary (to stdout by default); return the exit status."""
     out = out or sys.stdout
     checked = bad = 0
-    for audit in audit_ledger(store):
+    for audit in audit_ledger(ledger):
         checked += 1
         if not audit.ok:
             bad += 1
@@ -41,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     target.add_arguments(parser)
     where = target.resolve(parser.parse_args(argv))
-    return check(LedgerStore(Table(where.client("dynamodb"), where.ledger_table)))
+    return check(DynamoLedger(Table(where.client("dynamodb"), where.ledger_table)))
 
 
 if __name__ == "__main__":

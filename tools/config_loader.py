@@ -12,7 +12,6 @@ is ledger state, and reloading a document never resets it.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
 from pathlib import Path
@@ -21,11 +20,11 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from rewards.adapters.cardholder_store import CardholderStore
 from rewards.adapters.config_store import ConfigStore, ConsumerKeyTaken
-from rewards.adapters.dynamo import Table, TransactionRefused, to_attr
-from rewards.adapters.ledger import account_key, bcn_key, card_key, pool_key, preferences_to_item
+from rewards.adapters.dynamo import Table
 from rewards.cardnumbers import card_hash, last_four
-from rewards.domain import CardholderPreferences
+from rewards.domain import AccountRef, CardholderPreferences
 from rewards.models.config import AccountDoc, ConfigurationDocument
 from tools import target
 from tools.cli import Parser, Problem, run
@@ -65,7 +64,7 @@ def _unique_consumer_keys(document: ConfigurationDocument) -> None:
 
 class ConfigurationLoader:
     def __init__(self, ledger: Table, config: Table, card_secret: bytes) -> None:
-        self.ledger = ledger
+        self.cardholders = CardholderStore(ledger)
         self.config = ConfigStore(config)
         self.secret = card_secret
 
@@ -75,16 +74,15 @@ class ConfigurationLoader:
         for client in document.clients:
             self.config.save_client(client)
         for household in document.households:
-            self._create_pool(household.householdId, household.programId, household.openingBalance)
+            self.cardholders.create_pool(household.householdId, household.programId, household.openingBalance)
         accounts = 0
         for user in document.users:
             for account in user.accounts:
                 self._save_account(user.userId, account)
                 accounts += 1
             if user.bankCustomerNumber:
-                pk, sk = bcn_key(card_hash(self.secret, user.bankCustomerNumber))
-                accounts_of_user = [{"accountId": a.accountId, "programId": a.programId} for a in user.accounts]
-                self.ledger.put({"pk": pk, "sk": sk, "accounts": accounts_of_user})
+                refs = [AccountRef(a.accountId, a.programId) for a in user.accounts]
+                self.cardholders.save_customer(card_hash(self.secret, user.bankCustomerNumber), refs)
         return {
             "programs": len(document.programs),
             "clients": len(document.clients),
@@ -92,30 +90,13 @@ class ConfigurationLoader:
             "accounts": accounts,
         }
 
-    def _create_pool(self, pool_id: str, program_id: str, opening: Any) -> None:
-        pk, sk = pool_key(pool_id)
-        values = {
-            "pk": pk,
-            "sk": sk,
-            "type": "POOL",
-            "poolId": pool_id,
-            "programId": program_id,
-            "openingBalance": opening,
-            "balance": opening,
-            "totalDebits": 0,
-            "totalCredits": 0,
-        }
-        with contextlib.suppress(TransactionRefused):  # an existing pool's balance is ledger state
-            self.ledger.put(values, condition="attribute_not_exists(pk)")
-
     def _save_account(self, user_id: str, doc: AccountDoc) -> None:
         pool_id = doc.householdId or doc.accountId
         if doc.householdId is None:
-            self._create_pool(pool_id, doc.programId, doc.openingBalance)
+            assert doc.openingBalance is not None  # the document model requires it
+            self.cardholders.create_pool(pool_id, doc.programId, doc.openingBalance)
         digest = card_hash(self.secret, doc.cardNumber)
-        pk, sk = account_key(doc.accountId)
-        static = {
-            "type": "ACCOUNT",
+        static: dict[str, object] = {
             "accountId": doc.accountId,
             "userId": user_id,
             "programId": doc.programId,
@@ -127,31 +108,7 @@ class ConfigurationLoader:
             "cardHash": digest,
             "bankProductCode": doc.bankProductCode,
         }
-        prefs = CardholderPreferences(**doc.preferences.model_dump())
-        item = {
-            "pk": pk,
-            "sk": sk,
-            **static,
-            "version": 0,
-            "preferences": {k: v for k, v in preferences_to_item(prefs).items() if v is not None},
-        }
-        try:
-            self.ledger.put(item, condition="attribute_not_exists(pk)")
-        except TransactionRefused:
-            present = {k: v for k, v in static.items() if v is not None}
-            sets = ", ".join(f"#{k} = :{k}" for k in present)
-            removes = ", ".join(f"#{k}" for k, v in static.items() if v is None)
-            expression = f"SET {sets}" + (f" REMOVE {removes}" if removes else "")
-            self.ledger.update(
-                pk,
-                sk,
-                UpdateExpression=expression,
-                ExpressionAttributeNames={f"#{k}": k for k in static if k in present or static[k] is None},
-                ExpressionAttributeValues={f":{k}": to_attr(v) for k, v in present.items()},
-            )
-        card_pk, card_sk = card_key(digest)
-        # The program beside the account: a caller's access is checked before the account is read.
-        self.ledger.put({"pk": card_pk, "sk": card_sk, "accountId": doc.accountId, "programId": doc.programId})
+        self.cardholders.save_account(static, CardholderPreferences(**doc.preferences.model_dump()), digest)
 
 
 def document_text(path: Path) -> str:

@@ -267,31 +267,77 @@ OUTBOX_EVENT_ID = "5b0f6c2e-8d41-4c1f-9e7a-2f6d3c8b1a90"
 
 
 def outbox_item() -> dict[str, Any]:
-    payload = {
-        "id": "7d3e2a10-4b6c-4f8e-a1d2-9c0b5e6f7a81",
-        "redemptionType": "MERCHANDISE",
-        "accountId": "RANACALICE0001",
-        "lastFour": "4444",
-        "redemptionIds": [2761148177],
-        "pointsRedeemed": 2033,
-        "cashEquivalent": "25",
-        "currencyCode": "USD",
-        "pointBalance": 9967,
-        "externalId": "ORDER-1001",
-        "occurredAt": "2026-11-20T18:45:10+00:00",
-    }
-    return {
-        "pk": f"EVENT#{OUTBOX_EVENT_ID}",
-        "sk": "EVENT",
-        "type": "EVENT",
-        "eventId": OUTBOX_EVENT_ID,
-        "eventType": "dr.redemption.created",
-        "programId": "PWRDEMO",
-        "clientId": "demo-merchant",
-        "payload": json.dumps(payload, separators=(",", ":")),
-        "createdAt": "2026-11-20T18:45:10+00:00",
-        "expiresAt": 1826736310,
-    }
+    """A one-line redemption's line item, which is its request's outbox item (as the ledger writes it)."""
+    from datetime import date
+    from decimal import Decimal
+
+    from rewards.adapters.redemption_items import first_line_item
+    from rewards.domain import PointPool
+    from rewards.events import RedemptionCreated, RedemptionCreatedData
+    from rewards.models.dr import RedeemedItem, RedemptionResponse
+    from rewards.records import Movement, NewRedemption, RedemptionLine
+
+    at, request_id, rid = "2026-11-20T18:45:10.000000Z", "7d3e2a10-4b6c-4f8e-a1d2-9c0b5e6f7a81", 2761148177
+    line = RedemptionLine(
+        redemption_id=rid,
+        request_id=request_id,
+        item_id="0c5a8e52-21f4-4d1e-9a3b-6e7f8d9c0b12",
+        redemption_type="MERCHANDISE",
+        account_id="RANACALICE0001",
+        pool_id="HH-DEMO-1",
+        program_id="PWRDEMO",
+        client_id="demo-merchant",
+        created_at=at,
+        points=Decimal(2033),
+        credited=Decimal(0),
+        cash=Decimal(25),
+        currency="USD",
+        quantity=1,
+        external_id="ORDER-1001",
+        redemption_item_id="19068",
+    )
+    response = RedemptionResponse(
+        id=request_id,
+        pointBalance=Decimal(9967),
+        pointsName="Demo Points",
+        programName="Demo Rewards",
+        cashEquivalent=Decimal("99.67"),
+        currencyCode="USD",
+        items=[RedeemedItem(itemId=line.item_id, redemptionId=rid, redemptionItemId="19068")],
+    )
+    event = RedemptionCreated(
+        eventId=OUTBOX_EVENT_ID,
+        occurredAt=at,
+        programId="PWRDEMO",
+        clientId="demo-merchant",
+        data=RedemptionCreatedData(
+            id=request_id,
+            redemptionType="MERCHANDISE",
+            accountId="RANACALICE0001",
+            lastFour="4444",
+            redemptionIds=[rid],
+            pointsRedeemed="2033",
+            cashEquivalent="25",
+            currencyCode="USD",
+            pointBalance="9967",
+            externalId="ORDER-1001",
+            occurredAt=at,
+        ),
+    )
+    new = NewRedemption(
+        keys={"unique": "DR#demo-merchant#ORDER-1001"},
+        lines=[line],
+        fingerprint="0" * 64,
+        response=response,
+        business_date=date(2026, 11, 20),
+        pool_seen=PointPool("HH-DEMO-1", Decimal(12000), Decimal(12000), "PWRDEMO"),
+        movement=Movement(
+            "HH-DEMO-1", Decimal(2033), Decimal(25), "USD", "RANACALICE0001", "DR_REDEMPTION", request_id
+        ),
+        event=event,
+        commit_token="9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",  # noqa: S106 - an idempotency token
+    )
+    return first_line_item(new)
 
 
 # The webhook sender: one Auth Notifier delivery, as the notifier queues it.

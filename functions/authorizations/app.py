@@ -5,16 +5,21 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from rewards import runtime
 from rewards.http import PWR_SOURCE, build_resolver, current_caller, lambda_entry
 from rewards.models.pwr import Authorization, AuthorizationPostResponse, AuthorizationRequest
 from rewards.observability import metrics
-from rewards.services.authorizations import QUEUED_MESSAGE, parse_categories
+from rewards.services.authorizations import NEXT_TOKEN_HEADER, QUEUED_MESSAGE, parse_categories
 from rewards.services.metrics import record_outcome
 
 app = build_resolver(PWR_SOURCE)
+CONTINUATION_HELP = (
+    "Extension: where to continue when the range holds more than 5,000 authorizations; the previous answer's "
+    "X-Next-Token header gives it."
+)
 
 
 @app.post(
@@ -57,17 +62,20 @@ def get_authorizations(
     user_id_type: Annotated[str, Query(pattern="^(RANAC|BAN)$")] = "RANAC",
     external_id: Annotated[str | None, Query(min_length=1, max_length=15)] = None,
     pwr_filter_categories: Annotated[str | None, Query(max_length=5)] = None,
-) -> list[Authorization]:
-    return runtime.authorization_service().list(
+    next_token: Annotated[str | None, Query(min_length=1, max_length=200, description=CONTINUATION_HELP)] = None,
+) -> Response[list[Authorization]]:
+    authorizations, next_start = runtime.authorization_service().list(
         current_caller(app),
         user_id,
         user_id_type,
-        from_date,
-        to_date,
+        (from_date, to_date),
         include_reprocessed,
         parse_categories(pwr_filter_categories),
         external_id,
+        next_token,
     )
+    headers = {NEXT_TOKEN_HEADER: next_start} if next_start else None
+    return Response(status_code=200, content_type="application/json", body=authorizations, headers=headers)
 
 
 lambda_handler = lambda_entry(app)

@@ -1,8 +1,8 @@
-"""Ledger-table stream consumer: every committed outbox item (``EVENT#``) becomes the SNS event,
+"""Ledger-table stream consumer: every committed outbox item becomes the SNS event,
 the cardholder's email/SMS and the Auth Notifier deliveries it owes, each sent once.
 
-The event source mapping passes only INSERTs of ``EVENT#`` keys (FilterCriteria); anything else
-that reaches this handler is skipped. A record that could not send everything fails alone
+The event source mapping passes only INSERTs of items with an ``eventType`` (FilterCriteria);
+anything else that reaches this handler is skipped. A record that could not send everything fails alone
 (partial batch response) and is retried; what it already sent is not sent again.
 """
 
@@ -17,8 +17,8 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
     DynamoDBRecordEventName,
 )
 
+from rewards import runtime as core
 from rewards.notifications import runtime
-from rewards.notifications.events import NotificationEvent, is_outbox_key
 from rewards.observability import logger, metrics, tracer
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
@@ -28,12 +28,12 @@ def record_handler(record: DynamoDBRecord) -> None:
     stream = record.dynamodb
     if record.event_name is not DynamoDBRecordEventName.INSERT or stream is None:
         return
-    image = stream.new_image
-    if not is_outbox_key(image.get("pk")):
+    found = core.ledger().committed_event(stream.new_image)
+    if found is None:
         return
-    event = NotificationEvent.from_outbox_item(image)
+    event, source = found
     try:
-        sent = runtime.notifier().notify(event)
+        sent = runtime.notifier().notify(event, source)
     except Exception as error:
         reason = f"{type(error).__name__}: {error}"
         logger.warning(

@@ -13,7 +13,6 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import TypeAdapter, ValidationError
 
 from rewards import runtime
-from rewards.adapters.redemptions import RedemptionStore
 from rewards.errors import InvalidField
 from rewards.http import DR_SOURCE, build_resolver, current_caller, lambda_entry, parse_json
 from rewards.models.dr import (
@@ -37,7 +36,7 @@ T = TypeVar("T")
 
 
 def service() -> RedemptionService:
-    return RedemptionService(RedemptionStore(runtime.ledger_store().table), runtime.config_store(), runtime.hash_card)
+    return runtime.redemption_service()
 
 
 def parse_body(adapter: TypeAdapter[T], *, required: bool = True) -> T | None:

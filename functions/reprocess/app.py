@@ -10,7 +10,7 @@ from rewards import runtime
 from rewards.http import PWR_SOURCE, build_resolver, current_caller, lambda_entry
 from rewards.models.pwr import ReprocessRequest, ReprocessResponse
 from rewards.observability import metrics
-from rewards.services import authorizations  # noqa: F401 - the use case loads at init, not on the first request
+from rewards.services import reprocess as _reprocess  # noqa: F401 - the use case loads at init, not on the first request
 from rewards.services.metrics import record_outcome
 
 app = build_resolver(PWR_SOURCE)
@@ -26,7 +26,7 @@ app = build_resolver(PWR_SOURCE)
     ),
 )
 def reprocess(id: Annotated[str, Path(min_length=1, max_length=10)], request: ReprocessRequest) -> ReprocessResponse:
-    updated = runtime.authorization_service().reprocess(current_caller(app), id, request.accountId, request.processedBy)
+    updated = runtime.reprocess_service().reprocess(current_caller(app), id, request.accountId, request.processedBy)
     record_outcome(metrics, updated)
     return ReprocessResponse(reprocessCode=updated.responseReasonId, reprocessId=updated.reprocessId or "")
 

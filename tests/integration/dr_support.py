@@ -10,7 +10,7 @@ from typing import Any
 from tools.apigw import http_event
 from tools.make_events import on_item
 
-from tests.support import body, invoke, ledger_items, load_event
+from tests.support import body, committed_events, invoke, ledger_of, load_event
 
 MERCHANT = {"clientId": "demo-merchant", "programIds": "PWRDEMO,DRTRAVEL", "role": "MERCHANT"}
 ISSUER = {"clientId": "demo-issuer", "programIds": "PWRDEMO", "role": "ISSUER"}
@@ -63,18 +63,14 @@ def history(user_id: str, *, caller: dict[str, Any] = MERCHANT, **query: str) ->
 
 
 def pool_balance(stack: Any, pool_id: str) -> Decimal:
-    item = stack.client("dynamodb").get_item(
-        TableName=stack.ledger_table, Key={"pk": {"S": f"POOL#{pool_id}"}, "sk": {"S": "POOL"}}, ConsistentRead=True
-    )["Item"]
-    return Decimal(item["balance"]["N"])
+    pool = ledger_of(stack).pool(pool_id)
+    assert pool is not None
+    return pool.balance
 
 
 def events_of_type(stack: Any, event_type: str) -> list[dict[str, Any]]:
-    return [
-        json.loads(item["payload"]["S"])
-        for item in ledger_items(stack)
-        if item.get("eventType", {}).get("S") == event_type
-    ]
+    """The committed events of that type, their ``data`` as the topic publishes it."""
+    return [event.data.model_dump(mode="json") for event in committed_events(stack, event_type)]
 
 
 def error(response: dict[str, Any]) -> dict[str, Any]:

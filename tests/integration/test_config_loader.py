@@ -46,7 +46,7 @@ def demo_with(change: Any) -> dict[str, Any]:
 
 
 def pool_balance(pool_id: str) -> str:
-    pool = runtime.ledger_store().pool(pool_id)
+    pool = runtime.ledger().pool(pool_id)
     assert pool is not None
     return str(pool.balance)
 
@@ -165,10 +165,9 @@ def test_reloading_keeps_ledger_state_and_preferences_but_updates_static_fields(
     assert run_loader(demo, demo_with(suspend_carol), tmp_path) == 0
 
     assert pool_balance("HH-DEMO-1") == "2000"  # not reset to the opening balance of 12,000
-    pool = runtime.ledger_store().pool_partition("HH-DEMO-1")
-    [totals] = [item for item in pool if item["sk"] == "POOL"]
-    assert str(totals["openingBalance"]) == "12000" and str(totals["totalDebits"]) == "10000"
-    alice = runtime.ledger_store().account("RANACALICE0001")
+    totals = runtime.ledger().pool_ledger("HH-DEMO-1")
+    assert totals.pool.openingBalance == 12000 and totals.total_debits == 10000
+    alice = runtime.ledger().account("RANACALICE0001")
     assert alice is not None and alice.preferences.redemptionFrequency.value == "OFF"  # SNGL was used up
     carol = body(invoke("RedeemersFunction", _profile_event("RANACCAROL0001")))
     assert carol["accountInfo"]["accountStatus"] == "4"  # ON_HOLD

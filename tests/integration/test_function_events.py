@@ -37,7 +37,8 @@ def test_the_notifier_publishes_the_committed_outbox_event(demo):
     assert invoke("NotifierFunction", event) == {"batchItemFailures": []}
     [message] = published_events(topic)
     assert (message["eventId"], message["eventType"]) == (OUTBOX_EVENT_ID, "dr.redemption.created")
-    assert message["data"] == json.loads(_deserialize(image["payload"]))
+    assert message["data"]["redemptionIds"] == [int(_deserialize(image["rid"]))]
+    assert message["data"]["pointBalance"] == "9967" and message["data"]["externalId"] == "ORDER-1001"
 
 
 def test_the_webhook_sender_posts_the_queued_delivery_signed(demo):

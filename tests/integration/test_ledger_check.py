@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
 from decimal import Decimal
 
 from tools import target
 from tools.check_ledger import check, main
 
 from rewards import runtime
-from rewards.adapters.ledger import LedgerMovement
-from rewards.ids import new_token
+from rewards.domain import PointPool
+from rewards.records import LedgerEntry, PoolLedger
 from rewards.services.ledger_check import audit_ledger, audit_pool
+from tests.integration.dr_support import credit, redeem, seed
 from tests.support import body, invoke, load_event
 
 
 def run_check() -> tuple[int, str]:
     out = io.StringIO()
-    status = check(runtime.ledger_store(), out)
+    status = check(runtime.ledger(), out)
     return status, out.getvalue()
 
 
@@ -36,25 +36,15 @@ def test_clean_ledger_after_redemptions_and_a_credit_passes(demo):
         body(invoke("AuthorizationsFunction", load_event("apigw-post-authorization-sync")))[0]["responseReasonId"]
         == "60"
     )
-    store = runtime.ledger_store()
-    credit = LedgerMovement(
-        pool_id="HH-DEMO-1",
-        points=Decimal("250"),
-        cash=Decimal("2.50"),
-        currency="USD",
-        account_id="RANACALICE0001",
-        source="TEST_CREDIT",
-        reference="test",
-        kind="CREDIT",
-    )
-    pool = store.pool("HH-DEMO-1")
-    assert pool is not None
-    store.transact(store.movement_ops(credit, datetime.now(UTC), pool.balance), new_token())
+    line = {"paymentOption": "POINTS_ONLY", "pointsRedeemed": 500, "redemptionItemId": "19068"}
+    redeemed = body(redeem({**seed("points-only"), "userId": "RANACALICE0001", "items": [line]}))
+    credited = credit(redeemed["items"][0]["redemptionId"], {"pointsCredited": 250})
+    assert credited["statusCode"] == 200, credited
 
-    audits = {audit.pool_id: audit for audit in audit_ledger(store)}
+    audits = {audit.pool_id: audit for audit in audit_ledger(runtime.ledger())}
     assert {"HH-DEMO-1", "RANACCAROL0001"} <= set(audits)
     assert all(audit.ok for audit in audits.values())
-    assert audits["HH-DEMO-1"].balance == Decimal(12000 - 10000 + 250)
+    assert audits["HH-DEMO-1"].balance == Decimal(12000 - 10000 - 500 + 250)
     status, output = run_check()
     assert status == 0
     assert f"checked {len(audits)} pool(s): 0 bad" in output
@@ -86,17 +76,20 @@ def test_command_line_reads_the_local_prefix_table(demo, capsys, monkeypatch):
     assert "BAD pool RANACCAROL0001" in capsys.readouterr().out
 
 
+def pool_ledger(balance: int, opening: int, debits: int, credits: int, *entries: tuple[str, int]) -> PoolLedger:
+    pool = PointPool("P1", Decimal(balance), Decimal(opening), "PWRDEMO")
+    found = [
+        LedgerEntry(str(n), kind, Decimal(points), "TEST", "ref", "A1") for n, (kind, points) in enumerate(entries)
+    ]
+    return PoolLedger(pool, Decimal(debits), Decimal(credits), found)  # type: ignore[arg-type]
+
+
 def test_negative_balance_is_a_problem_even_when_the_sums_agree():
-    partition = [{"sk": "POOL", "balance": -5, "openingBalance": -5, "totalDebits": 0, "totalCredits": 0}]
-    audit = audit_pool("P1", partition)
+    audit = audit_pool("P1", pool_ledger(-5, -5, 0, 0))
     assert audit.problems == ("balance -5 is negative",)
 
 
 def test_entries_are_summed_by_kind():
-    partition = [
-        {"sk": "POOL", "balance": 80, "openingBalance": 100, "totalDebits": 30, "totalCredits": 10},
-        {"sk": "LEDGER#1", "entryType": "DEBIT", "points": Decimal(30)},
-        {"sk": "LEDGER#2", "entryType": "CREDIT", "points": Decimal(10)},
-    ]
-    assert audit_pool("P1", partition).ok
-    assert not audit_pool("P1", partition[:2]).ok  # a missing credit entry breaks every sum
+    ledger = pool_ledger(80, 100, 30, 10, ("DEBIT", 30), ("CREDIT", 10))
+    assert audit_pool("P1", ledger).ok
+    assert not audit_pool("P1", pool_ledger(80, 100, 30, 10, ("DEBIT", 30))).ok  # a missing credit breaks every sum

@@ -22,6 +22,7 @@ from tools.local.streams import (
 from tools.local.webhook_receiver import register_webhook_secrets
 from tools.make_events import PURCHASE
 
+from rewards.adapters.dynamo import from_item
 from tests.support import Stack, body, invoke, load_config
 
 CLIENT = "notify-issuer"
@@ -332,14 +333,13 @@ def test_a_failing_channel_is_retried_alone(channels, monkeypatch):
 def test_a_stream_record_of_a_write_that_never_committed_notifies_nobody(channels):
     from tools.local.streams import stream_event
 
-    phantom = {
-        "pk": "EVENT#never-committed",
-        "sk": "EVENT",
-        "eventId": "never-committed",
-        "eventType": "pwr.authorization.processed",
-        "programId": PROGRAM,
-        "clientId": CLIENT,
-        "payload": json.dumps({"responseReasonId": "60", "accountId": ERIN, "authorizationId": "X"}),
-    }
+    result = channels.authorize(ERIN, "20.00", "EXTPHANTOM1")
+    [record] = channels.new_outbox_records()
+    image = record["dynamodb"]["NewImage"]
+    channels.stack.client("dynamodb").delete_item(
+        TableName=channels.stack.ledger_table, Key={"pk": image["pk"], "sk": image["sk"]}
+    )  # a stream record of an item that is not in the table (an emulator's replay)
+    phantom = {**from_item(image), "eventId": "never-committed"}
+    assert result["responseReasonId"] == "60"
     assert channels.notify(stream_event([phantom])["Records"]) == {"batchItemFailures": []}
     assert captured_emails() == [] and channels.events() == [] and channels.webhook_messages() == []

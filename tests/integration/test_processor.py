@@ -12,7 +12,7 @@ from typing import Any
 from tools.apigw import sqs_event
 
 from rewards import runtime
-from tests.support import DEMO_CONFIG, invoke, load_config, load_event
+from tests.support import DEMO_CONFIG, account_authorizations, invoke, load_config, load_event
 
 PROCESSOR = "AuthProcessorFunction"
 
@@ -25,26 +25,26 @@ def failed_ids(response: dict[str, Any]) -> list[str]:
     return [failure["itemIdentifier"] for failure in response["batchItemFailures"]]
 
 
-def ledger_entries(pool_id: str) -> list[dict[str, Any]]:
-    return [i for i in runtime.ledger_store().pool_partition(pool_id) if i["sk"].startswith("LEDGER#")]
+def ledger_entries(pool_id: str) -> list[Any]:
+    return list(runtime.ledger().pool_ledger(pool_id).entries)
 
 
 def balance(pool_id: str) -> Decimal:
-    pool = runtime.ledger_store().pool(pool_id)
+    pool = runtime.ledger().pool(pool_id)
     assert pool is not None
     return pool.balance
 
 
-def authorization_items(stack) -> list[dict[str, Any]]:
-    items = stack.client("dynamodb").scan(TableName=stack.ledger_table)["Items"]
-    return [i for i in items if i["sk"]["S"] == "AUTH"]
+def authorization_items(stack) -> list[Any]:
+    """Every stored authorization (the demo's household)."""
+    return [a for account in ("RANACALICE0001", "RANACBOB00001") for a in account_authorizations(stack, account)]
 
 
 def test_single_network_authorization_redeems(demo):
     response = invoke(PROCESSOR, load_event("sqs-network-authorization"))
     assert failed_ids(response) == []
     [entry] = ledger_entries("HH-DEMO-1")
-    assert entry["entryType"] == "DEBIT" and entry["points"] == Decimal(10000)
+    assert entry.kind == "DEBIT" and entry.points == Decimal(10000)
     assert balance("HH-DEMO-1") == Decimal(2000)
     items = demo.client("dynamodb").scan(TableName=demo.ledger_table)["Items"]
     assert "5555555555554444" not in json.dumps(items)  # the network copy is keyed by BAN
@@ -58,11 +58,11 @@ def test_poison_record_fails_alone_and_the_others_commit(demo):
 
     assert failed_ids(response) == [poison_id]
     auths = authorization_items(demo)
-    assert sorted(a["record"]["M"]["externalId"]["S"] for a in auths) == ["NET0000000001", "NET0000000002"]
+    assert sorted(a.external_id for a in auths) == ["NET0000000001", "NET0000000002"]
     # alice (SNGL) redeems $100 = 10,000 points; bob (MULT, same household) then redeems $20 of his $25
     # from the 2,000 left (partial, $10 increments)
     entries = ledger_entries("HH-DEMO-1")
-    assert sorted(e["points"] for e in entries) == [Decimal(2000), Decimal(10000)]
+    assert sorted(e.points for e in entries) == [Decimal(2000), Decimal(10000)]
     assert balance("HH-DEMO-1") == Decimal(0)
 
 
@@ -84,7 +84,7 @@ def test_message_delivered_three_times_in_one_batch_redeems_once(demo):
 
     assert failed_ids(response) == []
     [entry] = ledger_entries("HH-DEMO-1")
-    assert entry["entryType"] == "DEBIT"
+    assert entry.kind == "DEBIT"
     assert balance("HH-DEMO-1") == Decimal(2000)
     assert len(authorization_items(demo)) == 1
 

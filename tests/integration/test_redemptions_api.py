@@ -16,12 +16,11 @@ from tests.integration.dr_support import (
     TRAVEL_USER,
     error,
     events_of_type,
-    ledger_items,
     pool_balance,
     redeem,
     seed,
 )
-from tests.support import body, invoke, load_event, set_body
+from tests.support import body, invoke, ledger_items, ledger_of, load_event, pool_entries, set_body
 
 RESPONSE_KEYS = {"id", "pointBalance", "pointsName", "programName", "cashEquivalent", "currencyCode", "items"}
 
@@ -72,16 +71,12 @@ def test_redemption_writes_one_debit_a_record_per_line_and_an_outbox_event(demo)
     request = seed("points-only")
     request["items"].append({**request["items"][0], "pointsRedeemed": 7})
     result = body(redeem(request))
-    items = ledger_items(demo)
-    entries = [i for i in items if i.get("type", {}).get("S") == "LEDGER_ENTRY"]
-    assert [(e["entryType"]["S"], e["points"]["N"], e["reference"]["S"]) for e in entries] == [
-        ("DEBIT", "10", result["id"])
-    ]
-    lines = [i for i in items if i["pk"]["S"].startswith("REDEMPTION#")]
-    assert sorted(int(line["redemptionId"]["N"]) for line in lines) == sorted(
-        i["redemptionId"] for i in result["items"]
-    )
-    assert sorted(line["pointsRedeemed"]["N"] for line in lines) == ["3", "7"]
+    entries = pool_entries(demo, CASHBACK_USER)
+    assert [(e.kind, e.points, e.reference) for e in entries] == [("DEBIT", 10, result["id"])]
+    ledger = ledger_of(demo)
+    lines = [ledger.redemption_line(i["redemptionId"]) for i in result["items"]]
+    assert sorted(line.points for line in lines) == [3, 7]
+    assert {line.request_id for line in lines} == {result["id"]}
     [event] = events_of_type(demo, "dr.redemption.created")
     assert event["id"] == result["id"] and event["pointsRedeemed"] == "10"
 
@@ -207,10 +202,10 @@ def test_second_line_with_unknown_item_debits_nothing(demo):
 
 def test_the_conditional_debit_refuses_when_the_balance_moved_after_the_check(demo, monkeypatch):
     """The balance read is stale (a concurrent debit): the transaction itself must refuse."""
-    from rewards.adapters.redemptions import RedemptionStore
+    from rewards.adapters.dynamo_ledger import DynamoLedger
     from rewards.domain import PointPool
 
-    real_pool = RedemptionStore.pool
+    real_pool = DynamoLedger.pool
     calls = {"n": 0}
 
     def stale_first(self, pool_id):
@@ -220,7 +215,7 @@ def test_the_conditional_debit_refuses_when_the_balance_moved_after_the_check(de
             return PointPool(pool.poolId, Decimal(1_000_000), pool.openingBalance, pool.programId)
         return pool
 
-    monkeypatch.setattr(RedemptionStore, "pool", stale_first)
+    monkeypatch.setattr(DynamoLedger, "pool", stale_first)
     line = {"paymentOption": "POINTS_ONLY", "pointsRedeemed": 5000, "redemptionMatrixItemId": "41275"}
     request = {**seed("points-only"), "userId": "RANACCAROL0001", "items": [line, dict(line)]}
     response = redeem(request)
@@ -304,13 +299,10 @@ def test_statement_credit_updates_the_authorization_without_moving_points(demo):
     assert list(result) == ["id"] and 1 <= len(result["id"]) <= 10
     assert body(redeem(payload, caller=ISSUER)) == result  # idempotent on externalId
     assert pool_balance(demo, "RANACCAROL0001") == 7650
-    stored = demo.client("dynamodb").get_item(
-        TableName=demo.ledger_table, Key={"pk": {"S": f"AUTH#{auth_id}"}, "sk": {"S": "AUTH"}}
-    )["Item"]
-    record = stored["record"]["M"]
-    assert record["responseReasonId"]["S"] == "60"
-    assert record["pointsRedeemed"]["S"] == "1075"
-    assert stored["statementCredit"]["M"]["externalId"]["S"] == "EXTRED0001"
+    stored = ledger_of(demo).authorization(auth_id)
+    assert stored.record().responseReasonId == "60"
+    assert stored.record().pointsRedeemed == "1075"
+    assert stored.statement_credit["externalId"] == "EXTRED0001"
     again = redeem({**payload, "externalId": "EXTRED0002"}, caller=ISSUER)
     assert again["statusCode"] == 409
     assert error(again)["ReasonCode"] == "ALREADY_CREDITED"

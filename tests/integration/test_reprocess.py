@@ -61,12 +61,11 @@ def listed(categories: str | None = None, include_reprocessed: bool = True) -> l
 
 
 def debits(pool_id: str) -> list[Decimal]:
-    partition = runtime.ledger_store().pool_partition(pool_id)
-    return [item["points"] for item in partition if item["sk"].startswith("LEDGER#")]
+    return [entry.points for entry in runtime.ledger().pool_ledger(pool_id).entries]
 
 
 def carol_balance() -> Decimal:
-    pool = runtime.ledger_store().pool(CAROL)
+    pool = runtime.ledger().pool(CAROL)
     assert pool is not None
     return pool.balance
 
@@ -182,8 +181,8 @@ def test_stored_authorization_keeps_no_card_number_and_stays_reprocessable(demo)
     purchase = carol_purchase("CAROL0008", primaryAccountNumber=CAROL_CARD, accountNumber=CAROL_CARD)
     items = demo.client("dynamodb").scan(TableName=demo.ledger_table)["Items"]
     assert CAROL_CARD not in json.dumps(items)
-    [stored] = [i for i in items if i["pk"]["S"] == f"AUTH#{purchase['id']}"]
-    assert stored["fields"]["M"]["accountId"]["S"] == CAROL
+    stored = runtime.ledger().authorization(purchase["id"])
+    assert stored is not None and stored.fields.accountId == CAROL and stored.fields.primaryAccountNumber is None
     assert reprocess(purchase["id"])["statusCode"] == 200
 
 

@@ -19,7 +19,8 @@ from tools.make_events import PURCHASE
 from tools.samtemplate import handler_path
 
 from rewards.adapters.dynamo import from_item
-from tests.support import LambdaContext, Stack, load_config
+from rewards.records import PoolLedger, StoredAuthorization
+from tests.support import LambdaContext, Stack, account_authorizations, ledger_of, load_config
 
 PROGRAM_ID = "PWRREL"
 # The same program with partial redemption on. Its own id keeps every program id's configuration
@@ -241,73 +242,71 @@ class PoolState:
         return sum((Decimal(e["points"]) for e in self.entries if e["entryType"] == kind), Decimal(0))
 
 
-def _query(stack: Stack, **kwargs: Any) -> list[dict[str, Any]]:
-    client = stack.client("dynamodb")
-    items: list[dict[str, Any]] = []
-    while True:
-        response = client.query(TableName=stack.ledger_table, **kwargs)
-        items.extend(from_item(raw) for raw in response["Items"])
-        if "LastEvaluatedKey" not in response:
-            return items
-        kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+def _state(ledger: PoolLedger) -> PoolState:
+    assert ledger.pool is not None
+    entries = [
+        {
+            "points": e.points,
+            "entryType": e.kind,
+            "source": e.source,
+            "reference": e.reference,
+            "accountId": e.account_id,
+        }
+        for e in ledger.entries
+    ]
+    return PoolState(
+        ledger.pool.balance, ledger.pool.openingBalance, ledger.total_debits, ledger.total_credits, entries
+    )
 
 
 def pool_state(stack: Stack, pool_id: str) -> PoolState:
-    items = _query(
-        stack,
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": f"POOL#{pool_id}"}},
-        ConsistentRead=True,
-    )
-    return _pool_state(items)
+    return _state(ledger_of(stack).pool_ledger(pool_id))
+
+
+def _record(stored: StoredAuthorization) -> dict[str, Any]:
+    """An authorization as these checks read it: its account and its Mastercard record."""
+    return {"accountId": stored.account_id, "record": stored.record().model_dump(exclude_none=True)}
 
 
 def household_snapshot(stack: Stack, household: Household) -> tuple[PoolState, list[dict[str, Any]]]:
-    """The pool's state and its cardholders' AUTH items, read from moto's table under its lock
+    """The pool's state and its cardholders' authorizations, read from moto's table under its lock
     (what is committed, without the cost of serializing every item over the API: the model-based
-    test reads it after every step)."""
+    test reads it after every step), parsed by the ledger adapter's own item functions."""
     from moto.core.models import DEFAULT_ACCOUNT_ID
     from moto.dynamodb.models import dynamodb_backends
 
-    pool_key = f"POOL#{household.pool_id}"
-    accounts = {f"ACCOUNT#{account_id}" for account_id in household.accounts}
-    pool_items: list[dict[str, Any]] = []
-    records: list[dict[str, Any]] = []
+    from rewards.adapters import ledger_items
+
+    pool_pk = ledger_items.pool_key(household.pool_id)[0]
+    accounts = set(household.accounts)
+    pool_item: dict[str, Any] | None = None
+    entries, records = [], []
     with moto_lock.serialized():
         table = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].get_table(stack.ledger_table)
-        for item in table.all_items():
-            if item.hash_key.value == pool_key:
-                pool_items.append(from_item(item.to_json()["Attributes"]))
-            elif _text(item, "gsi1pk") in accounts and _text(item, "gsi1sk").startswith("AUTH#"):
-                records.append(from_item(item.to_json()["Attributes"]))
-    return _pool_state(pool_items), records
-
-
-def _text(item: Any, name: str) -> str:
-    attribute = item.attrs.get(name)
-    return str(attribute.value) if attribute is not None else ""
-
-
-def _pool_state(items: list[dict[str, Any]]) -> PoolState:
-    [pool] = [i for i in items if i["sk"] == "POOL"]
-    entries = [i for i in items if i["sk"].startswith("LEDGER#")]
-    return PoolState(
-        Decimal(pool["balance"]),
-        Decimal(pool["openingBalance"]),
-        Decimal(pool["totalDebits"]),
-        Decimal(pool["totalCredits"]),
+        for raw in table.all_items():
+            pk = str(raw.hash_key.value)
+            if pk == pool_pk or pk.startswith("AUTH#"):
+                item = from_item(raw.to_json()["Attributes"])
+                if pk.startswith("AUTH#"):
+                    if item.get("acct") in accounts:
+                        records.append(_record(ledger_items.authorization_from_item(item)))
+                elif item["sk"] == "POOL":
+                    pool_item = item
+                else:
+                    entries.append(ledger_items.ledger_entry_from_item(item))
+    assert pool_item is not None
+    ledger = PoolLedger(
+        ledger_items.pool_from_item(pool_item),
+        Decimal(str(pool_item["totalDebits"])),
+        Decimal(str(pool_item["totalCredits"])),
         entries,
     )
+    return _state(ledger), records
 
 
 def authorization_items(stack: Stack, account_id: str) -> list[dict[str, Any]]:
-    """The account's AUTH items (its gsi1 partition also holds its DR history)."""
-    return _query(
-        stack,
-        IndexName="gsi1",
-        KeyConditionExpression="gsi1pk = :pk AND begins_with(gsi1sk, :auth)",
-        ExpressionAttributeValues={":pk": {"S": f"ACCOUNT#{account_id}"}, ":auth": {"S": "AUTH#"}},
-    )
+    """The account's authorizations: {"accountId", "record"} each."""
+    return [_record(stored) for stored in account_authorizations(stack, account_id)]
 
 
 def assert_ledger_adds_up(state: PoolState) -> None:
@@ -383,39 +382,38 @@ def empty_ledger(stack: Stack) -> None:
 
 def record_kinds(stack: Stack, household: Household) -> dict[str, Any]:
     """How many records of each kind the household's cardholders have (authorizations, redemption
-    requests and lines, credits, outbox events), and each account's preferences and version."""
-    from tests.support import ledger_items
-
+    lines, credits, committed events), and each account's preferences and version."""
     accounts = set(household.accounts)
     kinds: Counter[str] = Counter()
     preferences: dict[str, Any] = {}
     versions: dict[str, int] = {}
-    for raw in ledger_items(stack):
-        item = from_item(raw)
-        owner = json.loads(item["payload"]).get("accountId") if item.get("type") == "EVENT" else item.get("accountId")
-        if owner not in accounts:
-            continue
-        kind = str(item.get("type") or item["sk"])
-        if item["sk"] == "ACCOUNT":
-            name = owner[:-6]  # RANACA, RANACB, RANACC: the same role in every household
-            preferences[name], versions[name] = item.get("preferences"), int(item.get("version", 0))
-        else:
-            kinds[kind] += 1
+    for name, account_id in zip("ABC", household.accounts[:3], strict=True):
+        account = ledger_of(stack).account(account_id)
+        assert account is not None
+        preferences[name], versions[name] = account.preferences, account.version
+    for account_id in household.accounts:
+        kinds["AUTHORIZATION"] += len(account_authorizations(stack, account_id))
+    for event in committed_events(stack):
+        if getattr(event.data, "accountId", None) in accounts:
+            kinds[event.eventType] += 1
+    state = pool_state(stack, household.pool_id)
+    kinds["LEDGER_ENTRY"] = len(state.entries)
     return {"kinds": dict(sorted(kinds.items())), "preferences": preferences, "versions": versions}
 
 
-def committed_events(stack: Stack, household: Household) -> list[dict[str, Any]]:
-    """The payloads of the household's committed outbox events (what every channel is told)."""
-    from tests.support import ledger_items
+def committed_events(stack: Stack) -> list[Any]:
+    from tests.support import committed_events as events
 
-    events = []
-    for raw in ledger_items(stack):
-        item = from_item(raw)
-        if item.get("type") == "EVENT":
-            payload = json.loads(item["payload"])
-            if payload.get("accountId") in household.accounts:
-                events.append(payload)
-    return events
+    return list(events(stack))
+
+
+def household_events(stack: Stack, household: Household) -> list[dict[str, Any]]:
+    """The data of the household's committed events (what every channel is told)."""
+    return [
+        event.data.model_dump(mode="json")
+        for event in committed_events(stack)
+        if getattr(event.data, "accountId", None) in household.accounts
+    ]
 
 
 def assert_event_balances_chain(opening: Decimal, final: Decimal, events: list[dict[str, Any]]) -> None:

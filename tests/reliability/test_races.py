@@ -18,8 +18,7 @@ import pytest
 
 from rewards.adapters.config_store import ConfigStore
 from rewards.adapters.dynamo import Table
-from rewards.adapters.ledger import LedgerStore
-from rewards.adapters.redemptions import RedemptionStore
+from rewards.adapters.dynamo_ledger import DynamoLedger
 from rewards.domain import Caller, ClientRole
 from rewards.errors import BusinessRefusal, InsufficientPoints, Unavailable
 from rewards.models.dr import CreditRequest, MerchandiseRedemption
@@ -42,16 +41,11 @@ class Container:
     """What one Lambda container holds: its own boto3 client and service objects."""
 
     def __init__(self, stack: Any) -> None:
-        client = boto3.session.Session().client("dynamodb", region_name="us-east-1")
-        store = LedgerStore(Table(client, stack.ledger_table))
-        config = ConfigStore(Table(client, stack.config_table))
-        self.service = AuthorizationService(store, config, hash_card=lambda _: "unused", sleep=lambda _: None)
-        self.redemptions = RedemptionService(
-            RedemptionStore(Table(client, stack.ledger_table)),
-            config,
-            hash_card=lambda _: "unused",
-            sleep=lambda _: None,
-        )
+        self.client = boto3.session.Session().client("dynamodb", region_name="us-east-1")
+        ledger = DynamoLedger(Table(self.client, stack.ledger_table), sleep=lambda _: None)
+        config = ConfigStore(Table(self.client, stack.config_table))
+        self.service = AuthorizationService(ledger, config, hash_card=lambda _: "unused", sleep=lambda _: None)
+        self.redemptions = RedemptionService(ledger, config, hash_card=lambda _: "unused", sleep=lambda _: None)
 
     def redeem(self, request: MerchandiseRedemption) -> Decimal | None:
         """Points a DR redemption took, or None when the balance did not cover it."""
@@ -160,7 +154,7 @@ def test_fifty_concurrent_dr_and_pwr_redemptions_take_exactly_what_the_household
         harness.assert_each_redeemed_once(state)
         assert harness.assert_records_agree_with_ledger(stack, household, state) == WORKERS - DR_TASKS
         # every email, SMS, webhook and SNS event reports the balance right after its own commit
-        harness.assert_event_balances_chain(state.opening, state.balance, harness.committed_events(stack, household))
+        harness.assert_event_balances_chain(state.opening, state.balance, harness.household_events(stack, household))
         # Alice is SNGL: her preference turns OFF with her first redemption, so at most one is hers.
         assert len([e for e in state.entries if e["accountId"] == household.alice]) <= 1
     assert winners["DR_REDEMPTION"] and winners["PWR_AUTHORIZATION"], winners
@@ -210,7 +204,7 @@ def test_ten_members_of_one_household_in_one_batch_each_report_the_balance_after
     assert answer == {"batchItemFailures": []}, answer
     state = harness.pool_state(stack, household.pool_id)
     assert state.balance == Decimal(75_000)
-    events = harness.committed_events(stack, household)
+    events = harness.household_events(stack, household)
     assert sorted(Decimal(str(e["pointBalance"])) for e in events) == [Decimal(75_000 + 2_500 * n) for n in range(10)]
     harness.assert_event_balances_chain(state.opening, state.balance, events)
 
@@ -220,7 +214,7 @@ class LossyContainer(Container):
 
     def __init__(self, stack: Any, lost: LostAnswers) -> None:
         super().__init__(stack)
-        lost.hook(self.redemptions.store.table.client, self.service.store.table.client)
+        lost.hook(self.client)
 
 
 @pytest.fixture(params=[1, ALL_SENDS], ids=["sdk-retries", "function-retries"])

@@ -18,8 +18,8 @@ from pydantic import ValidationError
 from tools import make_events
 from tools.samtemplate import http_routes, resources, sqs_consumers, stream_consumers
 
+from rewards.adapters.dynamo_ledger import DynamoLedger
 from rewards.models.messages import QueuedAuthorization
-from rewards.notifications.events import NotificationEvent
 from rewards.notifications.webhooks import WebhookDelivery
 from tests.support import EVENTS
 
@@ -64,13 +64,18 @@ def test_authorizer_events_are_http_api_v2_request_authorizer_events_for_a_decla
 
 @pytest.mark.parametrize("path", STREAM_FILES, ids=lambda p: p.stem)
 def test_stream_events_carry_outbox_inserts_the_notifier_reads(path):
+    """Each is an INSERT the notifier's filter passes, of an item it reads a committed event from."""
+    from tools.local.streams import outbox_records
+
+    assert outbox_records(json.loads(path.read_text())["Records"])
     from boto3.dynamodb.types import TypeDeserializer
 
     deserialize = TypeDeserializer().deserialize
     assert {r.eventName for r in DynamoDBStreamModel.model_validate_json(path.read_text()).Records} == {"INSERT"}
     for record in json.loads(path.read_text())["Records"]:
         image = {name: deserialize(value) for name, value in record["dynamodb"]["NewImage"].items()}
-        assert NotificationEvent.from_outbox_item(image).eventId
+        read = DynamoLedger(None).committed_event(image)  # type: ignore[arg-type] - no table is read
+        assert read is not None and read[0].eventId
 
 
 def test_the_webhook_event_carries_a_valid_delivery():

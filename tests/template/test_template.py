@@ -9,8 +9,6 @@ import os
 import re
 import subprocess
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -173,50 +171,14 @@ def test_tables_are_durable_encrypted_on_demand_and_retained(table_id):
     assert resource.get("UpdateReplacePolicy") == "Retain", f"{table_id}: a replacement would delete the data"
 
 
-def test_outbox_events_expire_through_the_ledger_table_ttl():
-    """The outbox item the code writes carries the template's TTL attribute as epoch seconds."""
-    from rewards.adapters.dynamo import Table, from_item
-    from rewards.adapters.ledger import LedgerStore, OutboxEvent
+def test_the_history_index_is_declared_with_exactly_what_the_listings_read():
+    from rewards.adapters.ledger_items import HISTORY_ATTRIBUTES, HISTORY_INDEX
 
-    ttl = resources(TABLE)["LedgerTable"]["Properties"].get("TimeToLiveSpecification", {})
-    assert ttl.get("Enabled") is True
-    now = datetime(2026, 11, 20, tzinfo=UTC)
-    op = LedgerStore(Table(None, "ledger")).event_op(OutboxEvent("test", "P", None, {}), now)
-    item = from_item(op.action["Put"]["Item"])
-    expires = item.get(ttl["AttributeName"])
-    assert isinstance(expires, Decimal) and expires == expires.to_integral_value(), item  # epoch seconds
-    assert expires > Decimal(int(now.timestamp()))
-
-
-@pytest.mark.parametrize("table_id", sorted(resources(TABLE)))
-def test_declared_ttl_is_enabled_on_an_attribute_the_code_writes(table_id):
-    ttl = resources(TABLE)[table_id]["Properties"].get("TimeToLiveSpecification")
-    if ttl is None:
-        pytest.skip(f"{table_id} keeps its items")
-    assert ttl.get("Enabled") is True
-    written = "\n".join(p.read_text() for p in source_files(SHARED / "rewards", ROOT / "functions"))
-    assert f'"{ttl["AttributeName"]}"' in written, f"no code writes {ttl['AttributeName']}: nothing would expire"
-
-
-def index_names_in_code() -> set[str]:
-    pattern = re.compile(r"""IndexName["']?\s*[=:]\s*["']([^"']+)["']""")
-    return {
-        name
-        for path in source_files(SHARED / "rewards", ROOT / "functions")
-        for name in pattern.findall(path.read_text())
-    }
-
-
-def test_every_index_the_code_queries_is_declared():
-    used = index_names_in_code()
-    assert used, "no IndexName found in the code: the grep is out of date"
-    declared = {
-        index["IndexName"]
-        for table in resources(TABLE).values()
-        for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes")
-        for index in table["Properties"].get(kind, [])
-    }
-    assert used <= declared, f"queried but not declared: {sorted(used - declared)}"
+    [index] = resources(TABLE)["LedgerTable"]["Properties"]["GlobalSecondaryIndexes"]
+    assert index["IndexName"] == HISTORY_INDEX
+    assert [k["AttributeName"] for k in index["KeySchema"]] == ["gsi1pk", "gsi1sk"]
+    assert index["Projection"]["ProjectionType"] == "INCLUDE"  # not ALL: no wider than the queries need
+    assert sorted(index["Projection"]["NonKeyAttributes"]) == sorted(HISTORY_ATTRIBUTES)
 
 
 @pytest.mark.parametrize("table_id", sorted(resources(TABLE)))

@@ -9,8 +9,8 @@ import pytest
 from pydantic import ValidationError
 
 from rewards.domain import CardholderPreferences
+from rewards.events import EVENT
 from rewards.models.config import Client, Program, Webhook
-from rewards.notifications.events import NotificationEvent
 from rewards.notifications.rendering import SMS_LIMIT, points_text, sms_text, template_data
 from rewards.notifications.routing import (
     Channel,
@@ -27,8 +27,37 @@ PAN = "5555555555554444"  # not Luhn-valid: the log mask would keep it, the noti
 
 
 def event(client_id: str | None = "issuer-a", event_type: str = "pwr.authorization.processed", **data: object):
+    if event_type == "dr.redemption.created":
+        payload: dict[str, object] = {
+            "id": "R1",
+            "redemptionType": "MERCHANDISE",
+            "accountId": "RANAC1",
+            "lastFour": "4444",
+            "redemptionIds": [1234567890],
+            "pointsRedeemed": "100",
+            "cashEquivalent": "1",
+            "currencyCode": "USD",
+            "pointBalance": "900",
+            "occurredAt": "2026-11-20T18:45:10.000000Z",
+        }
+        return EVENT.validate_python(
+            {
+                "eventId": "e-1",
+                "eventType": event_type,
+                "occurredAt": "2026-11-20T18:45:10Z",
+                "programId": "P1",
+                "clientId": client_id,
+                "data": payload,
+            }
+        )
     payload = {
         "authorizationId": "A1B2C3D4E5",
+        "externalId": "EXT1",
+        "origin": "CLIENT" if client_id else "NETWORK",
+        "programId": "P1",
+        "authRewardsServiceType": "PWR",
+        "responseReasonDesc": "Redeemed",
+        "partiallyRedeemed": False,
         "accountId": "RANAC1",
         "lastFour": "4444",
         "responseReasonId": "60",
@@ -44,13 +73,15 @@ def event(client_id: str | None = "issuer-a", event_type: str = "pwr.authorizati
         "occurredAt": "2026-11-20T18:45:10.000000Z",
         **data,
     }
-    return NotificationEvent(
-        eventId="e-1",
-        eventType=event_type,
-        occurredAt="2026-11-20T18:45:10Z",
-        programId="P1",
-        clientId=client_id,
-        data=payload,
+    return EVENT.validate_python(
+        {
+            "eventId": "e-1",
+            "eventType": event_type,
+            "occurredAt": "2026-11-20T18:45:10Z",
+            "programId": "P1",
+            "clientId": client_id,
+            "data": payload,
+        }
     )
 
 

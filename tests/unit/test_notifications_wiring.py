@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from tools.samtemplate import Resolver, resources
 
@@ -40,5 +42,6 @@ def test_notifier_stream_source_is_filtered_bounded_and_dead_lettered():
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert props["BisectBatchOnFunctionError"] is True
     assert 0 < props["MaximumRetryAttempts"] <= 20
-    assert "EVENT#" in props["FilterCriteria"]["Filters"][0]["Pattern"]
+    [pattern] = [json.loads(f["Pattern"]) for f in props["FilterCriteria"]["Filters"]]
+    assert pattern == {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"eventType": {"S": [{"exists": True}]}}}}
     assert props["DestinationConfig"]["OnFailure"]["Type"] == "SQS"

@@ -88,12 +88,13 @@ def poll_stream_once(
 
 
 def outbox_records(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The records the notifier's FilterCriteria passes: INSERTs of ``EVENT#`` keys."""
-    return [
-        r
-        for r in records
-        if r.get("eventName") == "INSERT" and r["dynamodb"]["Keys"]["pk"].get("S", "").startswith("EVENT#")
-    ]
+    """The records the notifier's event source mapping passes (its FilterCriteria in template.yaml)."""
+    from tools.local.pollers import matches
+    from tools.samtemplate import resources
+
+    mapping = resources()["NotifierFunction"]["Properties"]["Events"]["LedgerStream"]["Properties"]
+    patterns = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
+    return [r for r in records if any(matches(pattern, r) for pattern in patterns)]
 
 
 # ------------------------------------------------------------------------------- what moto sent

@@ -91,6 +91,14 @@ class Account:
 
 
 @dataclass(frozen=True)
+class AccountRef:
+    """What a card or customer-number lookup says: the account and its program."""
+
+    accountId: str
+    programId: str
+
+
+@dataclass(frozen=True)
 class PointPool:
     """A point balance shared by the accounts of a household (or owned by one account)."""
 

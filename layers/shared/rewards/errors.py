@@ -68,3 +68,14 @@ class Unavailable(ServiceError):
     status = 503
     reason_code = "SERVICE_UNAVAILABLE"
     recoverable = True
+
+
+NOT_COMMITTED = (
+    "Nothing was committed: the ledger is busy. Retry the request; send the same externalId or "
+    "Idempotency-Key so that a retry can never apply it twice."
+)
+
+
+def not_committed(details: str | None = None) -> Unavailable:
+    """503 when the service knows that nothing of the request committed (docs/design.md, 2b)."""
+    return Unavailable(NOT_COMMITTED, details=details)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass, field
@@ -16,6 +17,14 @@ def _digits(count: int) -> str:
 
 def new_authorization_id() -> str:
     return _digits(AUTHORIZATION_ID_DIGITS)
+
+
+def authorization_id(business_key: str, probe: int = 0) -> str:
+    """The id of the authorization of ``business_key``, derived from it: the record itself is the
+    key's uniqueness item. ``probe`` moves past an id another key already took (open addressing)."""
+    digest = hashlib.sha256(f"{probe}:{business_key}".encode()).digest()
+    low = 10 ** (AUTHORIZATION_ID_DIGITS - 1)
+    return str(low + int.from_bytes(digest[:8], "big") % (9 * low))
 
 
 def new_redemption_id() -> int:

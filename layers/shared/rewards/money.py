@@ -1,4 +1,5 @@
-"""Decimal arithmetic for cash and points: the one place rounding is defined."""
+"""Decimal arithmetic for cash and points: the one place rounding is defined, each rounding a
+named function here (no other module quantizes)."""
 
 from __future__ import annotations
 
@@ -40,6 +41,26 @@ def cash_for_points(points: Decimal, cost_per_point: Decimal) -> Decimal:
     return (points * cost_per_point).quantize(CENT, rounding=ROUND_FLOOR)
 
 
+def nearest_cent(amount: Decimal) -> Decimal:
+    """``amount`` to the cent, halves up (what a cashback's points are worth, at most)."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def pro_rata_cash(cash: Decimal, points: Decimal, of_points: Decimal) -> Decimal:
+    """The cash share of ``points`` out of ``of_points`` worth ``cash``: down to the cent, never more."""
+    return (cash * points / of_points).quantize(CENT, rounding=ROUND_FLOOR)
+
+
+def points_per_unit(cost_per_point: Decimal) -> Decimal:
+    """Points one unit of currency buys (a conversion factor, a tier's multiplier), to 6 places."""
+    return (ONE / cost_per_point).quantize(Decimal("0.000001")).normalize()
+
+
+def money_text(amount: Decimal) -> str:
+    """An amount for people: to the cent, with thousands separators ("1,234.50")."""
+    return f"{amount.quantize(CENT):,f}"
+
+
 def floor_to_increment(value: Decimal, increment: Decimal) -> Decimal:
     """Largest multiple of ``increment`` that is <= ``value`` (value >= 0)."""
     return (value / increment).to_integral_value(rounding=ROUND_FLOOR) * increment
@@ -52,5 +73,4 @@ def to_cents(amount: Decimal) -> int:
 
 def plain(value: Decimal) -> str:
     """Decimal as a plain string without exponent ("1E+4" -> "10000")."""
-    text = format(value, "f")
-    return text
+    return format(value, "f")

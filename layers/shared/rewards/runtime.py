@@ -14,10 +14,12 @@ from rewards.settings import settings
 
 if TYPE_CHECKING:
     from rewards.adapters.config_store import ConfigStore
-    from rewards.adapters.ledger import LedgerStore
+    from rewards.adapters.dynamo_ledger import DynamoLedger
     from rewards.adapters.queue import AuthorizationQueue
     from rewards.services.authorizations import AuthorizationService
     from rewards.services.profiles import ProfileService
+    from rewards.services.redemptions import RedemptionService
+    from rewards.services.reprocess import ReprocessService
 
 SECRET_MAX_AGE_SECONDS = 300
 
@@ -32,11 +34,11 @@ def aws_client(service: str) -> Any:
 
 
 @cache
-def ledger_store() -> LedgerStore:
+def ledger() -> DynamoLedger:
     from rewards.adapters.dynamo import Table
-    from rewards.adapters.ledger import LedgerStore
+    from rewards.adapters.dynamo_ledger import DynamoLedger
 
-    return LedgerStore(Table(aws_client("dynamodb"), settings().ledger_table))
+    return DynamoLedger(Table(aws_client("dynamodb"), settings().ledger_table))
 
 
 @cache
@@ -80,11 +82,13 @@ def reset() -> None:
     """Forget every cached client and store (tests switch endpoints and tables)."""
     for function in (
         aws_client,
-        ledger_store,
+        ledger,
         config_store,
         authorization_queue,
         authorization_service,
+        reprocess_service,
         profile_service,
+        redemption_service,
     ):
         function.cache_clear()
     ssm_provider.cache_clear()
@@ -95,11 +99,25 @@ def reset() -> None:
 def authorization_service() -> AuthorizationService:
     from rewards.services.authorizations import AuthorizationService
 
-    return AuthorizationService(ledger_store(), config_store(), hash_card)
+    return AuthorizationService(ledger(), config_store(), hash_card)
+
+
+@cache
+def reprocess_service() -> ReprocessService:
+    from rewards.services.reprocess import ReprocessService
+
+    return ReprocessService(ledger(), config_store(), hash_card)
 
 
 @cache
 def profile_service() -> ProfileService:
     from rewards.services.profiles import ProfileService
 
-    return ProfileService(ledger_store(), config_store(), hash_card)
+    return ProfileService(ledger(), config_store(), hash_card)
+
+
+@cache
+def redemption_service() -> RedemptionService:
+    from rewards.services.redemptions import RedemptionService
+
+    return RedemptionService(ledger(), config_store(), hash_card)

@@ -131,7 +131,7 @@ class Table:
             kwargs["ConditionExpression"] = condition
         self._call(self.client.put_item, **kwargs)
 
-    def update(self, pk: str, sk: str, **kwargs: Any) -> Item:
+    def update(self, pk: str, sk: str | None, **kwargs: Any) -> Item:
         response = self._call(
             self.client.update_item, TableName=self.name, Key=key(pk, sk), ReturnValues="ALL_NEW", **kwargs
         )
@@ -167,11 +167,17 @@ class Table:
 
     # -- action builders -------------------------------------------------------------
     def put_action(
-        self, values: Mapping[str, Any], condition: str | None = "attribute_not_exists(pk)"
+        self,
+        values: Mapping[str, Any],
+        condition: str | None = "attribute_not_exists(pk)",
+        *,
+        return_current: bool = False,
     ) -> dict[str, Any]:
         put: dict[str, Any] = {"TableName": self.name, "Item": to_item(values)}
         if condition:
             put["ConditionExpression"] = condition
+        if return_current:
+            put["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         return {"Put": put}
 
     def update_action(
@@ -221,7 +227,8 @@ class Table:
 def _translate(error: ClientError) -> Exception:
     code = error.response.get("Error", {}).get("Code", "")
     if code == "ConditionalCheckFailedException":
-        return TransactionRefused({"condition"})
+        current = error.response.get("Item")  # with ReturnValuesOnConditionCheckFailure=ALL_OLD
+        return TransactionRefused({"condition"}, {"condition": from_item(current)} if current else None)
     if code in {
         "ProvisionedThroughputExceededException",
         "ThrottlingException",

@@ -16,6 +16,8 @@ from rewards.domain import (
 )
 from rewards.models.text import NO_CARD_NUMBER, NoCardNumber
 from rewards.money import RoundingMethod
+from rewards.rules.dates import is_time_zone
+from rewards.rules.reasons import ReasonCode
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 PositiveRate = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=6)]
@@ -58,7 +60,7 @@ class ConversionRule(Strict):
 
 
 class OverrideCategory(StrEnum):
-    """Override kinds, most specific first (PRODUCT.md §3.3)."""
+    """Override kinds (their precedence is OVERRIDE_PRECEDENCE)."""
 
     MERCHANT = "MERCHANT"  # card acceptor ids or merchant groups
     MCC = "MCC"
@@ -66,7 +68,13 @@ class OverrideCategory(StrEnum):
     CROSS_BORDER = "CROSS_BORDER"  # merchant country differs from issuer country
 
 
-OVERRIDE_PRECEDENCE = list(OverrideCategory)
+# Most specific first (PRODUCT.md §3.3): the first category with a matching rule gives the cost per point.
+OVERRIDE_PRECEDENCE: tuple[OverrideCategory, ...] = (
+    OverrideCategory.MERCHANT,
+    OverrideCategory.MCC,
+    OverrideCategory.BANK_PRODUCT,
+    OverrideCategory.CROSS_BORDER,
+)
 
 
 class OverrideRule(ConversionRule):
@@ -193,6 +201,7 @@ class Program(Strict):
     pointsName: Annotated[str, Field(min_length=1, max_length=50), NO_CARD_NUMBER] = "Points"
     currencyCode: Currency
     authRewardsServiceType: str = Field(default="PWR", min_length=1, max_length=10)
+    timeZone: str = Field(default="UTC", max_length=64, description="IANA zone of the program's business dates")
     filters: ProgramFilters = ProgramFilters()
     merchantGroups: dict[str, list[MerchantId]] = Field(default_factory=dict)
     baseConversion: ConversionRule
@@ -201,12 +210,16 @@ class Program(Strict):
     wholePointsOnly: bool = False
     redemptionMinimumCash: Money = Decimal(0)
     partialRedemption: PartialRedemption = PartialRedemption()
-    reprocessableReasonCodes: list[str] = Field(default_factory=lambda: ["59", "72"])
+    reprocessableReasonCodes: list[str] = Field(
+        default_factory=lambda: [ReasonCode.ELIGIBLE.value, ReasonCode.INSUFFICIENT_POINTS.value]
+    )
     emails: EmailSwitches = EmailSwitches()
     catalog: RewardCatalog = RewardCatalog()
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
+        if not is_time_zone(self.timeZone):
+            raise ValueError(f"timeZone {self.timeZone} is not an IANA time zone (e.g. UTC, America/New_York)")
         filters = self.filters
         if (
             filters.minPurchaseAmount is not None

@@ -16,8 +16,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from rewards.adapters.dynamo import Table, TransactionRefused, key, to_attr
+from rewards.events import CommittedEvent
 from rewards.models.config import Client
-from rewards.notifications.events import NotificationEvent
 from rewards.notifications.webhooks import WebhookDelivery
 
 MARKER_RETENTION_SECONDS = 30 * 24 * 3600  # longer than any redelivery: stream 24 h, webhook DLQ 14 days
@@ -111,7 +111,7 @@ class EventTopic:
         self.sns = sns
         self.topic_arn = topic_arn
 
-    def publish(self, event: NotificationEvent) -> str:
+    def publish(self, event: CommittedEvent) -> str:
         response = self.sns.publish(
             TopicArn=self.topic_arn,
             Message=event.message(),

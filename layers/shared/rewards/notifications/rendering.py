@@ -7,9 +7,9 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from rewards.events import AuthorizationProcessed
 from rewards.models.config import Program
-from rewards.money import CENT
-from rewards.notifications.events import NotificationEvent
+from rewards.money import money_text as money_text_of
 from rewards.notifications.routing import CommunicationKind
 
 SMS_LIMIT = 160
@@ -42,28 +42,28 @@ def points_text(value: Any) -> str:
 
 def money_text(value: Any, currency: str | None) -> str:
     number = _decimal(value) or Decimal(0)
-    text = f"{number.quantize(CENT):,f}"
+    text = money_text_of(number)
     return f"{text} {currency}" if currency else text
 
 
-def template_data(kind: CommunicationKind, event: NotificationEvent, program: Program) -> dict[str, str]:
+def template_data(kind: CommunicationKind, event: AuthorizationProcessed, program: Program) -> dict[str, str]:
     """Every variable any of the three templates uses (SES refuses to render a missing one)."""
     data = event.data
-    currency = data.get("currency") or program.currencyCode
+    currency = data.currency or program.currencyCode
     minimum = program.filters.minPurchaseAmount
     values = {
         "kind": kind.value,
         "programName": program.programName,
         "pointsName": program.pointsName,
-        "merchant": str(data.get("merchant") or UNKNOWN_MERCHANT).strip(),
-        "amount": money_text(data.get("amount"), currency),
-        "cashBack": money_text(data.get("cashBackAmount"), currency),
-        "pointsRedeemed": points_text(data.get("pointsRedeemed")),
-        "pointsRequired": points_text(data.get("totalPointsRequired")),
-        "pointBalance": points_text(data.get("pointBalance")),
+        "merchant": (data.merchant or UNKNOWN_MERCHANT).strip(),
+        "amount": money_text(data.amount, currency),
+        "cashBack": money_text(data.cashBackAmount, currency),
+        "pointsRedeemed": points_text(data.pointsRedeemed),
+        "pointsRequired": points_text(data.totalPointsRequired),
+        "pointBalance": points_text(data.pointBalance),
         "minimumPurchase": money_text(minimum, currency) if minimum is not None else "",
-        "lastFour": str(data.get("lastFour") or "")[-4:],
-        "authorizationId": str(data.get("authorizationId") or ""),
+        "lastFour": data.lastFour[-4:],
+        "authorizationId": data.authorizationId,
         "date": event.occurredAt[:10],
     }
     return {name: mask_card_numbers(value) for name, value in values.items()}

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from rewards.domain import CardholderPreferences, ClientRole
+from rewards.events import AuthorizationProcessed, CommittedEvent
 from rewards.models.config import Client, Program
-from rewards.notifications.events import PWR_AUTHORIZATION_PROCESSED, NotificationEvent
 from rewards.rules.reasons import Detail, ReasonCode
 
 
@@ -42,18 +42,18 @@ class Delivery:
         return self.channel.value
 
 
-def communication_kind(event: NotificationEvent) -> CommunicationKind | None:
+def communication_kind(event: CommittedEvent) -> CommunicationKind | None:
     """Redeemed → success; with PWR on: too few points → insufficient, under the program minimum → below."""
-    if event.eventType != PWR_AUTHORIZATION_PROCESSED:
+    if not isinstance(event, AuthorizationProcessed):
         return None
     data = event.data
-    if data.get("responseReasonId") == ReasonCode.REDEEMED.value:
+    if data.responseReasonId == ReasonCode.REDEEMED.value:
         return CommunicationKind.SUCCESSFUL_REDEMPTION
-    if not data.get("pwrOn"):
+    if not data.pwrOn:
         return None
-    if data.get("responseReasonId") == ReasonCode.INSUFFICIENT_POINTS.value:
+    if data.responseReasonId == ReasonCode.INSUFFICIENT_POINTS.value:
         return CommunicationKind.INSUFFICIENT_BALANCE
-    if data.get("detail") == Detail.BELOW_PROGRAM_MINIMUM.value:
+    if data.detail == Detail.BELOW_PROGRAM_MINIMUM.value:
         return CommunicationKind.BELOW_PROGRAM_THRESHOLD
     return None
 
@@ -75,10 +75,10 @@ def cardholder_deliveries(
     return found
 
 
-def webhook_clients(event: NotificationEvent, clients: Iterable[Client]) -> list[Client]:
+def webhook_clients(event: CommittedEvent, clients: Iterable[Client]) -> list[Client]:
     """The client that sent the authorization; for a network copy, every issuer of the program.
     Only active clients mapped to the program with an enabled webhook."""
-    if event.eventType != PWR_AUTHORIZATION_PROCESSED:
+    if not isinstance(event, AuthorizationProcessed):
         return []
     chosen = []
     for client in clients:
@@ -95,7 +95,7 @@ def webhook_clients(event: NotificationEvent, clients: Iterable[Client]) -> list
 
 
 def plan(
-    event: NotificationEvent,
+    event: CommittedEvent,
     program: Program | None,
     preferences: CardholderPreferences | None,
     clients: Iterable[Client],

@@ -61,7 +61,7 @@ def _marker_store() -> MarkerStore:
 def _notifier() -> Notifier:
     return Notifier(
         markers=_marker_store(),
-        ledger=runtime.ledger_store(),
+        ledger=runtime.ledger(),
         config=runtime.config_store(),
         directory=ClientDirectory(Table(client("dynamodb"), settings().config_table)),
         topic=EventTopic(client("sns"), required("EVENTS_TOPIC_ARN", os.environ.get("EVENTS_TOPIC_ARN"))),

@@ -7,8 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rewards.adapters.config_store import ConfigStore
-from rewards.adapters.ledger import LedgerStore
 from rewards.domain import CardholderPreferences
+from rewards.events import AuthorizationProcessed, CommittedEvent
+from rewards.ledger import Ledger
 from rewards.models.config import Program
 from rewards.notifications.adapters import (
     Claim,
@@ -21,7 +22,6 @@ from rewards.notifications.adapters import (
     SecretStore,
     SmsSender,
 )
-from rewards.notifications.events import OUTBOX_PREFIX, PWR_AUTHORIZATION_PROCESSED, NotificationEvent
 from rewards.notifications.rendering import sms_text, template_data
 from rewards.notifications.routing import Channel, Delivery, communication_kind, plan
 from rewards.notifications.signing import (
@@ -33,6 +33,7 @@ from rewards.notifications.signing import (
 )
 from rewards.notifications.webhooks import WebhookDelivery, delivery_for, webhook_body
 from rewards.observability import logger
+from rewards.records import EventSource
 
 
 class NotificationPending(Exception):
@@ -48,7 +49,7 @@ class WebhookFailed(Exception):
 @dataclass
 class Notifier:
     markers: MarkerStore
-    ledger: LedgerStore
+    ledger: Ledger
     config: ConfigStore
     directory: ClientDirectory
     topic: EventTopic
@@ -58,14 +59,14 @@ class Notifier:
     # (eventId, marker) -> reference of sends whose SENT mark failed: the retry records them, not resends
     unconfirmed: dict[tuple[str, str], str] = field(default_factory=dict)
 
-    def notify(self, event: NotificationEvent) -> list[str]:
+    def notify(self, event: CommittedEvent, source: EventSource) -> list[str]:
         """Send what the event owes; returns the markers sent now (not those sent before).
         Every channel is tried; if any failed, raises so the record is retried for those alone."""
-        if not self._committed(event):
+        if not self.ledger.still_committed(source):
             logger.warning("outbox item not found: not notified", extra={"event_id": event.eventId})
             return []
         program, preferences = self._cardholder_context(event)
-        clients = self.directory.clients() if event.eventType == PWR_AUTHORIZATION_PROCESSED else []
+        clients = self.directory.clients() if isinstance(event, AuthorizationProcessed) else []
         sent, pending = [], []
         for delivery in plan(event, program, preferences, clients):
             if confirm_earlier_send(self.markers, self.unconfirmed, event.eventId, delivery.marker):
@@ -90,37 +91,30 @@ class Notifier:
             raise NotificationPending(f"event {event.eventId}: {', '.join(pending)} not sent yet")
         return sent
 
-    def _committed(self, event: NotificationEvent) -> bool:
-        """A consistent read of the outbox item: only a committed write is ever notified. (DynamoDB
-        streams carry committed writes only; this also guards against an emulator's or an operator's
-        replay of records that never committed.)"""
-        return self.ledger.table.get(f"{OUTBOX_PREFIX}{event.eventId}", "EVENT") is not None
-
-    def _cardholder_context(self, event: NotificationEvent) -> tuple[Program | None, CardholderPreferences | None]:
+    def _cardholder_context(self, event: CommittedEvent) -> tuple[Program | None, CardholderPreferences | None]:
         """Program and preferences are read only for events that may reach the cardholder."""
-        if communication_kind(event) is None:
+        if not isinstance(event, AuthorizationProcessed) or communication_kind(event) is None:
             return None, None
         program = self.config.program(event.programId)
-        account_id = event.data.get("accountId")
-        account = self.ledger.account(str(account_id)) if account_id else None
+        account = self.ledger.account(event.data.accountId)
         return program, account.preferences if account else None
 
     def _send(
         self,
-        event: NotificationEvent,
+        event: CommittedEvent,
         delivery: Delivery,
         program: Program | None,
         preferences: CardholderPreferences | None,
     ) -> str:
         if delivery.channel is Channel.EVENT:
             return self.topic.publish(event)
+        assert isinstance(event, AuthorizationProcessed)  # the other channels are PWR's only
         if delivery.channel is Channel.WEBHOOK:
             assert delivery.client is not None
-            authorization_id = str(event.data.get("authorizationId", ""))
-            item = self.ledger.authorization_item(authorization_id)
-            if item is None:
-                raise LookupError(f"authorization {authorization_id} is not readable")
-            body = webhook_body(event, item["record"])
+            stored = self.ledger.authorization(event.data.authorizationId)
+            if stored is None:
+                raise LookupError(f"authorization {event.data.authorizationId} is not readable")
+            body = webhook_body(event, stored.record())
             return self.webhooks.enqueue(delivery_for(event, delivery.client, body))
         assert delivery.kind is not None and program is not None and preferences is not None
         values = template_data(delivery.kind, event, program)

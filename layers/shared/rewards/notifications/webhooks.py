@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rewards.events import AuthorizationProcessed
 from rewards.models.config import Client
 from rewards.models.pwr import Authorization
-from rewards.notifications.events import NotificationEvent
 
 RETRY_BASE_SECONDS = 30
 RETRY_CAP_SECONDS = 900
@@ -29,20 +28,19 @@ class WebhookDelivery(BaseModel):
     body: str
 
 
-def webhook_body(event: NotificationEvent, authorization: dict[str, Any]) -> str:
+def webhook_body(event: AuthorizationProcessed, record: Authorization) -> str:
     """The ``Authorization`` fields plus programId, authRewardsServiceType, responseReasonId/Desc."""
-    record = Authorization.model_validate(authorization)
     fields = json.loads(record.model_dump_json(exclude_none=True))
     fields.update(
         programId=event.programId,
-        authRewardsServiceType=event.data.get("authRewardsServiceType", "PWR"),
+        authRewardsServiceType=event.data.authRewardsServiceType,
         responseReasonId=record.responseReasonId,
         responseReasonDesc=record.responseReasonDesc,
     )
     return json.dumps(fields, separators=(",", ":"), sort_keys=True)
 
 
-def delivery_for(event: NotificationEvent, client: Client, body: str) -> WebhookDelivery:
+def delivery_for(event: AuthorizationProcessed, client: Client, body: str) -> WebhookDelivery:
     if client.webhook is None:
         raise ValueError(f"client {client.clientId} has no webhook")
     return WebhookDelivery(

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from rewards.models.config import OVERRIDE_PRECEDENCE, ConversionRule, OverrideCategory, OverrideRule, Program
+from rewards.money import points_per_unit
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class Conversion:
     @property
     def points_per_unit(self) -> Decimal:
         """``pointConversionFactor``: points per one unit of the billing currency."""
-        return (Decimal(1) / self.costPerPoint).normalize()
+        return points_per_unit(self.costPerPoint)
 
 
 def _matches(rule: OverrideRule, purchase: Purchase, program: Program) -> bool:

@@ -10,6 +10,7 @@ from rewards.domain import Account, RedemptionFrequency
 from rewards.models.config import Program
 from rewards.money import ZERO, cash_for_points, floor_to_increment, points_for_cash
 from rewards.rules.conversion import Conversion, Purchase, select_conversion
+from rewards.rules.eligibility import redeemer_refusal
 from rewards.rules.reasons import Detail, ReasonCode
 
 
@@ -113,15 +114,18 @@ def _with(decision: Decision, reason: ReasonCode, detail: Detail) -> Decision:
     )
 
 
+REFUSAL_CODES = {
+    Detail.ACCOUNT_STATUS: ReasonCode.ACCOUNT_NOT_ELIGIBLE,
+    Detail.NOT_REDEEMER: ReasonCode.NOT_HOUSEHOLD_REDEEMER,
+}
+
+
 def _global_rules(purchase: Purchase, account: Account) -> tuple[ReasonCode, Detail] | None:
     """Every program, in order, stop at the first failure."""
     if not purchase.approved:
         return ReasonCode.NOT_APPROVED, Detail.NOT_APPROVED
-    if not account.status.may_redeem:
-        return ReasonCode.ACCOUNT_NOT_ELIGIBLE, Detail.ACCOUNT_STATUS
-    if account.householdId is not None and (account.householdRole is None or not account.householdRole.may_redeem):
-        return ReasonCode.NOT_HOUSEHOLD_REDEEMER, Detail.NOT_REDEEMER
-    return None
+    refusal = redeemer_refusal(account)
+    return (REFUSAL_CODES[refusal], refusal) if refusal is not None else None
 
 
 def _program_filters(purchase: Purchase, program: Program) -> tuple[ReasonCode, Detail] | None:

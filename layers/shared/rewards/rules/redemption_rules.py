@@ -4,11 +4,13 @@ the whole-points rule, external-item checks and how much of a redemption may be 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from rewards.domain import Account
 from rewards.errors import AccountNotEligible, BusinessRefusal, Conflict, InsufficientPoints, InvalidField
-from rewards.money import CENT, RoundingMethod, cash_for_points, points_for_cash
+from rewards.money import RoundingMethod, cash_for_points, nearest_cent, points_for_cash
+from rewards.rules.eligibility import redeemer_refusal
+from rewards.rules.reasons import Detail
 
 EXTERNAL_SOURCE_CODES = ("EC", "ES")
 SKU_REQUIRED = "Invalid request. ItemSkuCode must be provided"
@@ -32,12 +34,13 @@ class PricedLine:
 
 
 def check_eligible(account: Account) -> None:
-    """Seed 'Eligibility to Redeem': status GOOD_STANDING or REDEEM_ONLY, household redeemer."""
-    if not account.status.may_redeem:
+    """Seed 'Eligibility to Redeem' (the same predicate as PWR's global rules)."""
+    refusal = redeemer_refusal(account)
+    if refusal is Detail.ACCOUNT_STATUS:
         raise AccountNotEligible(
             f"The account status {account.status.value} does not allow redemptions.", details=account.status.value
         )
-    if account.householdRole is not None and not account.householdRole.may_redeem:
+    if refusal is Detail.NOT_REDEEMER:
         raise AccountNotEligible(
             "The account is not a redeemer in its household.", reason_code="NOT_HOUSEHOLD_REDEEMER"
         )
@@ -89,7 +92,7 @@ def price_line(points: Decimal | None, cash: Decimal | None, pricing: Pricing, f
 def price_cashback(points: Decimal, cashback: Decimal, pricing: Pricing, field_prefix: str) -> PricedLine:
     """CASHBACK: the points are authoritative; the cashback may not be worth more than they are."""
     check_whole_points(points, pricing.whole_points_only, f"{field_prefix}.pointsRedeemed")
-    worth = (points * pricing.cost_per_point).quantize(CENT, rounding=ROUND_HALF_UP)
+    worth = nearest_cent(points * pricing.cost_per_point)
     if cashback > worth:
         raise InvalidField(
             f"{field_prefix}.cashbackAmount",

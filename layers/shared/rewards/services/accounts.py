@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rewards.adapters.config_store import ConfigStore
-from rewards.adapters.ledger import LedgerStore
 from rewards.domain import Account, Caller, PointPool
 from rewards.errors import NotFound
+from rewards.ledger import Configuration, Ledger
 from rewards.models.config import Program
 
 CardHasher = Callable[[str], str]
@@ -26,7 +25,7 @@ def unknown_account(field: str | None = None) -> NotFound:
 
 
 def find_account(
-    store: LedgerStore,
+    store: Ledger,
     hash_card: CardHasher,
     caller: Caller | None,
     account_id: str,
@@ -57,7 +56,7 @@ def find_account(
     return account
 
 
-def load_context(store: LedgerStore, config: ConfigStore, account: Account) -> AccountContext:
+def load_context(store: Ledger, config: Configuration, account: Account) -> AccountContext:
     pool = store.pool(account.poolId)
     program = config.program(account.programId)
     if pool is None or program is None:

@@ -39,15 +39,14 @@ class AuthorizationBatch:
         return batch
 
     def _load(self, messages: list[QueuedAuthorization]) -> None:
-        store, config = self.service.store, self.service.config
+        ledger, config = self.service.ledger, self.service.config
         identities = {(m.authorization.accountIdType, m.authorization.accountId) for m in messages}
         card_numbers = {number for kind, number in identities if kind == "BAN"}
         hashes = {self.service.hash_card(number): number for number in card_numbers}
-        account_by_card = store.account_ids_for_cards(hashes)
-        wanted = {number: account_id for h, account_id in account_by_card.items() for number in [hashes[h]]}
+        wanted = {hashes[h]: ref.accountId for h, ref in ledger.cards(hashes).items()}
         ranacs = {number for kind, number in identities if kind == "RANAC"}
-        accounts = store.accounts(set(wanted.values()) | ranacs)
-        pools = store.pools({a.poolId for a in accounts.values()})
+        accounts = ledger.accounts(set(wanted.values()) | ranacs)
+        pools = ledger.pools({a.poolId for a in accounts.values()})
         for kind, number in identities:
             account = accounts.get(wanted.get(number, "") if kind == "BAN" else number)
             if account is None or account.poolId not in pools:

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import replace
-from decimal import Decimal
 
-from rewards.adapters.config_store import ConfigStore
-from rewards.adapters.dynamo import TransactionRefused, TransientConflict
-from rewards.adapters.ledger import LedgerStore
 from rewards.domain import Account, Caller, CardholderPreferences, ClientRole
 from rewards.errors import Conflict, InvalidField
 from rewards.ids import new_token
+from rewards.ledger import Configuration, Ledger, RecordChanged
 from rewards.models.config import ConversionRule, OverrideRule, Program
 from rewards.models.pwr import (
     AccountInfo,
@@ -25,10 +20,9 @@ from rewards.models.pwr import (
     Preferences,
     RedeemerProfile,
 )
-from rewards.money import cash_for_points, plain
+from rewards.money import cash_for_points, plain, points_per_unit
 from rewards.rules.redemption_rules import check_eligible
 from rewards.services.accounts import AccountContext, CardHasher, find_account, load_context
-from rewards.services.use_case import MAX_ATTEMPTS, not_committed
 
 _CATEGORY_NAMES = {
     "MERCHANT": "Merchant Group",
@@ -61,7 +55,7 @@ def conversion_factors(program: Program) -> list[ConversionFactor]:
                 ConversionRuleTier(
                     fromAmount=plain(tier.fromAmount),
                     toAmount=plain(upper) if upper is not None else None,
-                    multiplier=plain((Decimal(1) / tier.costPerPoint).quantize(Decimal("0.000001")).normalize()),
+                    multiplier=plain(points_per_unit(tier.costPerPoint)),
                     tierNumber=str(number),
                 )
             )
@@ -101,7 +95,7 @@ def checkout_profile(
                 item_field, f"{item_field} {item_id} is not in the program's catalog", reason_code="UNKNOWN_ITEM"
             )
         currency = item.currencyCode or program.currencyCode
-        per_unit = (Decimal(1) / item.costPerPoint).quantize(Decimal("0.000001")).normalize()  # points per unit
+        per_unit = points_per_unit(item.costPerPoint)
         conversion = ItemConversion(
             redemptionItemId=item_id,
             description=item.description,
@@ -138,15 +132,13 @@ def checkout_profile(
 class ProfileService:
     def __init__(
         self,
-        store: LedgerStore,
-        config: ConfigStore,
+        ledger: Ledger,
+        config: Configuration,
         hash_card: CardHasher,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.store = store
+        self.ledger = ledger
         self.config = config
         self.hash_card = hash_card
-        self.sleep = sleep
 
     def profile(
         self,
@@ -159,8 +151,8 @@ class ProfileService:
         redemption_item_id: str | None = None,
         item_field: str = "redemptionItemId",
     ) -> RedeemerProfile:
-        account = find_account(self.store, self.hash_card, caller, user_id, user_id_type, field=field)
-        context = load_context(self.store, self.config, account)
+        account = find_account(self.ledger, self.hash_card, caller, user_id, user_id_type, field=field)
+        context = load_context(self.ledger, self.config, account)
         if redemption_type == "DR" or caller.role is ClientRole.MERCHANT:
             return checkout_profile(self._profile(context), context, redemption_item_id, item_field)
         return self._profile(context)
@@ -192,33 +184,22 @@ class ProfileService:
         )
 
     def preferences(self, caller: Caller, account_id: str) -> Preferences:
-        account = find_account(self.store, self.hash_card, caller, account_id, "RANAC", field="id")
+        account = find_account(self.ledger, self.hash_card, caller, account_id, "RANAC", field="id")
         return preferences_view(account.preferences)
 
     def set_preferences(self, caller: Caller, account_id: str, changes: Preferences) -> Preferences:
         """Merge the fields the client sent into the stored preferences (optimistic, versioned)."""
-        account = find_account(self.store, self.hash_card, caller, account_id, "RANAC", field="id")
-        program = load_context(self.store, self.config, account).program
+        account = find_account(self.ledger, self.hash_card, caller, account_id, "RANAC", field="id")
+        program = load_context(self.ledger, self.config, account).program
         merged = self._merge(account, changes)
         self._validate(merged, program)
-        token = new_token()
-        for attempt in range(MAX_ATTEMPTS):
-            try:
-                self.store.save_preferences(account, merged, token)
-            except TransientConflict:  # it may have been written: the same update again, or read back
-                self.sleep(0.02 * 2**attempt)
-                continue
-            except TransactionRefused:
-                if self.store.preferences_written(account.accountId, token):
-                    break  # an earlier send of this request wrote them; its answer was lost
-                raise Conflict(
-                    "The preferences changed while this request was processed; read them and retry.",
-                    reason_code="PREFERENCES_CHANGED",
-                ) from None
-            break
-        else:
-            if not self.store.preferences_written(account.accountId, token):
-                raise not_committed()
+        try:
+            self.ledger.save_preferences(account, merged, new_token())
+        except RecordChanged:
+            raise Conflict(
+                "The preferences changed while this request was processed; read them and retry.",
+                reason_code="PREFERENCES_CHANGED",
+            ) from None
         return preferences_view(merged)
 
     @staticmethod

@@ -1,18 +1,17 @@
 """POST /redemptions for CASHBACK, MERCHANDISE and TRAVEL: price the lines, then debit the pool and
-record the lines, the request and its outbox event in one conditional transaction."""
+record the lines and the request in one conditional transaction."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from rewards.adapters.dynamo import TransactionRefused
-from rewards.adapters.ledger import LedgerMovement, OutboxEvent, iso, pool_from_item
-from rewards.adapters.redemptions import HISTORY_PREFIX, RedemptionStore, history_partition, redemption_key
 from rewards.domain import Caller
+from rewards.errors import not_committed
+from rewards.events import RedemptionCreated, RedemptionCreatedData
 from rewards.ids import CommitIds, new_redemption_id, new_uuid
+from rewards.ledger import BalanceMoved, Duplicate, IdTaken
 from rewards.models.dr import (
     CashbackRedemption,
     MerchandiseRedemption,
@@ -21,93 +20,71 @@ from rewards.models.dr import (
     RedemptionResponse,
 )
 from rewards.money import plain
+from rewards.records import Movement, NewRedemption, RedemptionLine
+from rewards.rules.dates import business_date
 from rewards.rules.redemption_rules import check_balance, check_eligible
-from rewards.services.accounts import AccountContext, find_account, load_context
+from rewards.services.accounts import AccountContext, find_account, load_context, unknown_account
 from rewards.services.redemption_pricing import Line, balance_cash, price_request
-from rewards.services.redemption_replay import (
-    business_keys,
-    payload_hash,
-    replay_redemption,
-    replayed_or_retry,
-    request_record,
-)
-from rewards.services.use_case import Pending, UseCase
-
-EVENT_REDEEMED = "dr.redemption.created"
+from rewards.services.redemption_replay import business_keys, first_answer, payload_hash, replay
+from rewards.services.use_case import MAX_REBUILDS, UseCase
+from rewards.timestamps import iso
 
 
-@dataclass(frozen=True)
-class RedemptionIds(CommitIds):
-    """A redemption request's ids: the request (its record), each line's numeric id and item id."""
-
-    lines: tuple[int, ...] = ()
-    items: tuple[str, ...] = ()
-
-
-def redemption_ids(count: int, request_id: str | None = None) -> RedemptionIds:
-    return RedemptionIds(
-        request_id or new_uuid(),
-        lines=tuple(new_redemption_id() for _ in range(count)),
-        items=tuple(new_uuid() for _ in range(count)),
-    )
-
-
-class RedemptionCreation(UseCase[RedemptionStore]):
+class RedemptionCreation(UseCase):
     def redeem(
         self, caller: Caller, request: PointsRedemption, idempotency_key: str | None = None
     ) -> RedemptionResponse:
         fingerprint = payload_hash(request)
         keys = business_keys(caller, request.externalId, idempotency_key)
-        if replayed := replay_redemption(self.store, keys, fingerprint):
+        if replayed := replay(self.ledger, keys, fingerprint, RedemptionResponse):
             return replayed
-        account = find_account(self.store, self.hash_card, caller, request.userId, "RANAC", field="userId")
+        account = find_account(self.ledger, self.hash_card, caller, request.userId, "RANAC", field="userId")
         check_eligible(account)
-        context = load_context(self.store, self.config, account)
-        lines = price_request(self.store, request, context.program)
-        total = sum((line.priced.points for line in lines), Decimal(0))
-        ids = redemption_ids(len(lines))
-
-        def build() -> Pending[RedemptionResponse]:
+        context = load_context(self.ledger, self.config, account)
+        priced = price_request(self.ledger, request, context.program)
+        total = sum((line.priced.points for line in priced), Decimal(0))
+        ids, request_id = CommitIds(""), new_uuid()
+        line_ids = [new_redemption_id() for _ in priced]
+        for rebuild in range(MAX_REBUILDS):
             check_balance(total, context.pool.balance)
-            return self._redemption_ops(caller, request, context, lines, total, keys, fingerprint, ids)
+            new = self._new_redemption(
+                caller, request, context, priced, total, keys, fingerprint, ids, request_id, line_ids
+            )
+            try:
+                stored = self.ledger.record_redemption(new)
+            except Duplicate as duplicate:
+                return first_answer(duplicate.existing, duplicate.role, fingerprint, RedemptionResponse)  # type: ignore[arg-type]
+            except IdTaken:  # a random line id belongs to another redemption
+                line_ids = [new_redemption_id() for _ in priced]
+            except BalanceMoved as moved:
+                if moved.pool is None:
+                    raise unknown_account() from None
+                context = replace(context, pool=moved.pool)
+            else:
+                return RedemptionResponse.model_validate_json(stored.response_json)
+            self.spread(rebuild)
+        raise not_committed()
 
-        def committed(refused: TransactionRefused | None) -> RedemptionResponse | None:
-            if refused is not None and "request" not in refused.roles:
-                return None
-            record = self.store.request_record(ids.record)
-            if record is None or record.get("commitToken") != ids.token:
-                return None
-            return RedemptionResponse.model_validate_json(record["response"])
-
-        def refused(error: TransactionRefused) -> RedemptionResponse | None:
-            nonlocal context, ids
-            if error.roles & {"unique", "idempotency"}:
-                return replayed_or_retry(replay_redemption(self.store, keys, fingerprint))
-            if error.roles & {"request", "record"}:  # a random id was taken by another redemption
-                ids = redemption_ids(len(lines), None if "request" in error.roles else ids.record)
-            if "balance" in error.roles:
-                item = error.current.get("balance")
-                pool = pool_from_item(item) if item else self.store.pool(context.pool.poolId)
-                context = replace(context, pool=pool or context.pool)
-            return None
-
-        return self.commit_once(build, committed, refused)
-
-    def _redemption_ops(
+    def _new_redemption(
         self,
         caller: Caller,
         request: PointsRedemption,
         context: AccountContext,
-        lines: list[Line],
+        priced: list[Line],
         total: Decimal,
         keys: dict[str, str],
         fingerprint: str,
-        ids: RedemptionIds,
-    ) -> Pending[RedemptionResponse]:
+        ids: CommitIds,
+        request_id: str,
+        line_ids: list[int],
+    ) -> NewRedemption:
         now = self.clock()
         account, pool, program = context.account, context.pool, context.program
-        request_id = ids.record
         balance = pool.balance - total
+        lines = [
+            redemption_line(caller, request, context, request_id, rid, line, iso(now))
+            for rid, line in zip(line_ids, priced, strict=True)
+        ]
         response = RedemptionResponse(
             id=request_id,
             pointBalance=balance,
@@ -116,13 +93,12 @@ class RedemptionCreation(UseCase[RedemptionStore]):
             cashEquivalent=balance_cash(program, balance),
             currencyCode=program.currencyCode,
             items=[
-                RedeemedItem(itemId=item_id, redemptionId=rid, **{line.reference_field: line.reference})
-                for rid, item_id, line in zip(ids.lines, ids.items, lines, strict=True)
+                RedeemedItem(itemId=line.item_id, redemptionId=line.redemption_id, **{p.reference_field: p.reference})
+                for line, p in zip(lines, priced, strict=True)
             ],
         )
-        ops = [self.store.named_unique_op(role, key, request_id, now) for role, key in keys.items()]
-        cash = sum((line.priced.cash for line in lines), Decimal(0))
-        movement = LedgerMovement(
+        cash = sum((line.priced.cash for line in priced), Decimal(0))
+        movement = Movement(
             pool_id=pool.poolId,
             points=total,
             cash=cash,
@@ -132,99 +108,71 @@ class RedemptionCreation(UseCase[RedemptionStore]):
             reference=request_id,
             entry_id=ids.entry,
         )
-        ops.extend(self.store.movement_ops(movement, now, pool.balance))
-        ops.extend(
-            self.store.line_op(record)
-            for record in line_records(caller, request, context, request_id, list(ids.lines), lines, response, now)
+        event = RedemptionCreated(
+            eventId=ids.event,
+            occurredAt=iso(now),
+            programId=program.programId,
+            clientId=caller.clientId,
+            data=RedemptionCreatedData(
+                id=request_id,
+                redemptionType=request.redemptionType,
+                accountId=account.accountId,
+                lastFour=account.lastFour,
+                redemptionIds=line_ids,
+                pointsRedeemed=plain(total),
+                cashEquivalent=plain(cash),
+                currencyCode=program.currencyCode,
+                pointBalance=plain(balance),
+                externalId=request.externalId,
+                occurredAt=iso(now),
+            ),
         )
-        ops.append(
-            self.store.request_op(
-                request_record(
-                    request_id,
-                    caller,
-                    account.accountId,
-                    request.redemptionType,
-                    fingerprint,
-                    response,
-                    now,
-                    redemptionIds=list(ids.lines),
-                    commitToken=ids.token,
-                )
-            )
+        return NewRedemption(
+            keys=keys,
+            lines=lines,
+            fingerprint=fingerprint,
+            response=response,
+            business_date=business_date(now, program.timeZone),
+            pool_seen=pool,
+            movement=movement,
+            event=event,
+            commit_token=ids.token,
         )
-        event = OutboxEvent(
-            event_id=ids.event,
-            event_type=EVENT_REDEEMED,
-            program_id=program.programId,
-            client_id=caller.clientId,
-            payload={
-                "id": request_id,
-                "redemptionType": request.redemptionType,
-                "accountId": account.accountId,
-                "lastFour": account.lastFour,
-                "redemptionIds": list(ids.lines),
-                "pointsRedeemed": plain(total),
-                "cashEquivalent": plain(cash),
-                "currencyCode": program.currencyCode,
-                "pointBalance": plain(balance),
-                "externalId": request.externalId,
-                "occurredAt": iso(now),
-            },
-        )
-        ops.append(self.store.event_op(event, now))
-        return Pending(ops, response)
 
 
-def line_records(
+def redemption_line(
     caller: Caller,
     request: PointsRedemption,
     context: AccountContext,
     request_id: str,
-    ids: list[int],
-    lines: list[Line],
-    response: RedemptionResponse,
-    now: datetime,
-) -> list[dict[str, Any]]:
-    """One REDEMPTION item per line, in the account's history, creditable up to its points."""
-    account, pool, program = context.account, context.pool, context.program
-    common = {
-        "type": "REDEMPTION",
-        "requestId": request_id,
-        "redemptionType": request.redemptionType,
-        "accountId": account.accountId,
-        "poolId": pool.poolId,
-        "programId": program.programId,
-        "clientId": caller.clientId,
-        "processedBy": request.processedBy,
-        "externalId": request.externalId,
-        "createdAt": iso(now),
-        "gsi1pk": history_partition(account.accountId),
-    }
-    records = []
-    for rid, line, shown in zip(ids, lines, response.items or [], strict=True):
-        pk, sk = redemption_key(rid)
-        records.append(
-            {
-                **common,
-                "pk": pk,
-                "sk": sk,
-                "gsi1sk": f"{HISTORY_PREFIX}{iso(now)}#REDEMPTION#{rid}",
-                "redemptionId": rid,
-                "itemId": shown.itemId,
-                "redemptionMatrixItemId": line.matrix_item_id,
-                "redemptionItemId": line.item_id,
-                "pointsRedeemed": line.priced.points,
-                "creditablePoints": line.priced.points,
-                "creditedPoints": Decimal(0),
-                "cashEquivalent": line.priced.cash,
-                "currencyCode": line.currency,
-                "quantity": line.quantity,
-                "description": line.description or request.description,
-                "additionalDetails": line.additional,
-                **type_fields(request),
-            }
-        )
-    return records
+    redemption_id: int,
+    line: Line,
+    created_at: str,
+) -> RedemptionLine:
+    """One line, creditable up to its points."""
+    account, program = context.account, context.program
+    return RedemptionLine(
+        redemption_id=redemption_id,
+        request_id=request_id,
+        item_id=new_uuid(),
+        redemption_type=request.redemptionType,
+        account_id=account.accountId,
+        pool_id=account.poolId,
+        program_id=program.programId,
+        client_id=caller.clientId,
+        created_at=created_at,
+        points=line.priced.points,
+        credited=Decimal(0),
+        cash=line.priced.cash,
+        currency=line.currency,
+        quantity=line.quantity,
+        processed_by=request.processedBy,
+        external_id=request.externalId,
+        matrix_item_id=line.matrix_item_id,
+        redemption_item_id=line.item_id,
+        description=line.description or request.description,
+        details={**type_fields(request), **({"additionalDetails": line.additional} if line.additional else {})} or None,
+    )
 
 
 def type_fields(request: PointsRedemption) -> dict[str, Any]:
@@ -232,9 +180,13 @@ def type_fields(request: PointsRedemption) -> dict[str, Any]:
     if isinstance(request, CashbackRedemption):
         return {"cashbackAccountId": request.cashbackAccountId}
     if isinstance(request, MerchandiseRedemption):
-        return {"sourceCode": request.sourceCode}
+        return {"sourceCode": request.sourceCode} if request.sourceCode else {}
     return {
-        "sourceCode": request.sourceCode,
-        "totalCashValue": request.totalCashValue,
-        "bookingPointsRedeemed": request.pointsRedeemed,
+        key: value
+        for key, value in {
+            "sourceCode": request.sourceCode,
+            "totalCashValue": request.totalCashValue,
+            "bookingPointsRedeemed": request.pointsRedeemed,
+        }.items()
+        if value is not None
     }

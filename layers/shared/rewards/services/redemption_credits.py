@@ -3,184 +3,143 @@ than the line still allows, with the cash share pro rata."""
 
 from __future__ import annotations
 
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 
-from rewards.adapters.dynamo import Item, TransactionRefused
-from rewards.adapters.ledger import LedgerMovement, OutboxEvent, iso
-from rewards.adapters.redemptions import HISTORY_PREFIX, RedemptionStore, credit_key, history_partition
-from rewards.domain import Caller, ClientRole
-from rewards.errors import NotFound
+from rewards.domain import Caller, ClientRole, PointPool
+from rewards.errors import NotFound, not_committed
+from rewards.events import RedemptionCredited, RedemptionCreditedData
 from rewards.ids import CommitIds, new_uuid
+from rewards.ledger import BalanceMoved, Duplicate, IdTaken, RecordChanged
 from rewards.models.config import Program
 from rewards.models.dr import CreditRequest, CreditResponse
-from rewards.money import CENT, plain
+from rewards.money import plain, pro_rata_cash
+from rewards.records import CreditEntry, Movement, NewCredit, RedemptionLine
+from rewards.rules.dates import business_date
 from rewards.rules.redemption_rules import credit_points
 from rewards.services.redemption_pricing import balance_cash
-from rewards.services.redemption_replay import (
-    credit_idempotency_key,
-    payload_hash,
-    replay_credit,
-    replayed_or_retry,
-)
-from rewards.services.use_case import Pending, UseCase
-
-EVENT_CREDITED = "dr.redemption.credited"
+from rewards.services.redemption_replay import credit_idempotency_key, first_answer, payload_hash, replay
+from rewards.services.use_case import MAX_REBUILDS, UseCase
+from rewards.timestamps import iso
 
 
 def redemption_not_found() -> NotFound:
     return NotFound("No redemption with this id.", reason_code="REDEMPTION_NOT_FOUND")
 
 
-def credit_cash(line: Item, points: Decimal) -> Decimal:
-    """The cash share of the credited points, pro rata of the line (to the cent, never more)."""
-    redeemed = Decimal(line["pointsRedeemed"])
-    share = Decimal(line.get("cashEquivalent", 0)) * points / redeemed
-    return share.quantize(CENT, rounding=ROUND_FLOOR)
-
-
-class RedemptionCredits(UseCase[RedemptionStore]):
+class RedemptionCredits(UseCase):
     def credit(
         self, caller: Caller, redemption_id: int, request: CreditRequest, idempotency_key: str | None = None
     ) -> CreditResponse:
         fingerprint = payload_hash({"redemptionId": redemption_id, "request": request.model_dump(mode="json")})
         key = credit_idempotency_key(caller, idempotency_key)
-        if key and (replayed := replay_credit(self.store, key, fingerprint)):
+        keys = {"idempotency": key} if key else {}
+        if replayed := replay(self.ledger, keys, fingerprint, CreditResponse):
             return replayed
         ids = CommitIds(new_uuid())
-
-        def build() -> Pending[CreditResponse]:
+        for rebuild in range(MAX_REBUILDS):
             line = self._creditable_line(caller, redemption_id)
-            program = self.config.program(line["programId"])
-            pool = self.store.pool(line["poolId"])
+            program = self.config.program(line.program_id)
+            pool = self.ledger.pool(line.pool_id)
             if program is None or pool is None:
                 raise redemption_not_found()
-            points = credit_points(
-                request.pointsCredited,
-                Decimal(line["pointsRedeemed"]),
-                Decimal(line["creditedPoints"]),
-                program.wholePointsOnly,
-            )
-            return self._credit_ops(caller, line, program, pool.balance, points, request, key, fingerprint, ids)
+            points = credit_points(request.pointsCredited, line.points, line.credited, program.wholePointsOnly)
+            new = self._new_credit(caller, line, program, pool, points, request, key, fingerprint, ids)
+            try:
+                stored = self.ledger.record_credit(new)
+            except Duplicate as duplicate:
+                return first_answer(duplicate.existing, "idempotency", fingerprint, CreditResponse)  # type: ignore[arg-type]
+            except IdTaken:
+                ids = CommitIds(new_uuid(), ids.entry, ids.event, ids.token)
+            except (RecordChanged, BalanceMoved):  # another credit or a redemption landed first: read again
+                pass
+            else:
+                return CreditResponse.model_validate_json(stored.response_json)
+            self.spread(rebuild)
+        raise not_committed()
 
-        def committed(refused: TransactionRefused | None) -> CreditResponse | None:
-            if refused is not None and "record" not in refused.roles:
-                return None
-            record = self.store.credit_record(ids.record)
-            if record is None or record.get("commitToken") != ids.token:
-                return None
-            return CreditResponse.model_validate_json(record["response"])
-
-        def refused(error: TransactionRefused) -> CreditResponse | None:
-            nonlocal ids
-            if "idempotency" in error.roles and key:
-                return replayed_or_retry(replay_credit(self.store, key, fingerprint))
-            if "record" in error.roles:
-                ids = CommitIds(new_uuid())
-            return None  # another credit or a redemption landed first: read the line and the pool again
-
-        return self.commit_once(build, committed, refused)
-
-    def _creditable_line(self, caller: Caller, redemption_id: int) -> Item:
+    def _creditable_line(self, caller: Caller, redemption_id: int) -> RedemptionLine:
         """The line, if the caller's programs reach it; a merchant only reaches its own redemptions."""
-        line = self.store.redemption(redemption_id)
+        line = self.ledger.redemption_line(redemption_id)
         if (
             line is None
-            or not caller.may_access(line["programId"])
-            or (caller.role is ClientRole.MERCHANT and line["clientId"] != caller.clientId)
+            or not caller.may_access(line.program_id)
+            or (caller.role is ClientRole.MERCHANT and line.client_id != caller.clientId)
         ):
             raise redemption_not_found()
         return line
 
-    def _credit_ops(
+    def _new_credit(
         self,
         caller: Caller,
-        line: Item,
+        line: RedemptionLine,
         program: Program,
-        balance: Decimal,
+        pool: PointPool,
         points: Decimal,
         request: CreditRequest,
         key: str | None,
         fingerprint: str,
         ids: CommitIds,
-    ) -> Pending[CreditResponse]:
+    ) -> NewCredit:
         now = self.clock()
-        credit_id = ids.record
-        redemption_id = int(line["redemptionId"])
-        redeemed = Decimal(line["pointsRedeemed"])
-        credited = Decimal(line["creditedPoints"]) + points
-        new_balance = balance + points
-        cash = credit_cash(line, points)
+        credited = line.credited + points
+        new_balance = pool.balance + points
+        cash = pro_rata_cash(line.cash, points, line.points)
         response = CreditResponse(
-            id=credit_id,
-            redemptionId=redemption_id,
+            id=ids.record,
+            redemptionId=line.redemption_id,
             pointsCredited=points,
             totalPointsCredited=credited,
-            remainingCreditablePoints=redeemed - credited,
+            remainingCreditablePoints=line.points - credited,
             pointBalance=new_balance,
             cashEquivalent=balance_cash(program, new_balance),
             currencyCode=program.currencyCode,
             pointsName=program.pointsName,
             programName=program.programName,
         )
-        movement = LedgerMovement(
-            pool_id=line["poolId"],
+        movement = Movement(
+            pool_id=line.pool_id,
             points=points,
             cash=cash,
-            currency=line.get("currencyCode", program.currencyCode),
-            account_id=line["accountId"],
+            currency=line.currency,
+            account_id=line.account_id,
             source="DR_CREDIT",
-            reference=str(redemption_id),
+            reference=str(line.redemption_id),
             kind="CREDIT",
             entry_id=ids.entry,
         )
-        pk, sk = credit_key(credit_id)
-        ops = [
-            self.store.credit_line_op(redemption_id, points, Decimal(line["creditedPoints"])),
-            *self.store.movement_ops(movement, now, balance),
-            self.store.record_op(
-                {
-                    "pk": pk,
-                    "sk": sk,
-                    "type": "CREDIT",
-                    "creditId": credit_id,
-                    "redemptionId": redemption_id,
-                    "requestId": line["requestId"],
-                    "redemptionType": line["redemptionType"],
-                    "accountId": line["accountId"],
-                    "programId": line["programId"],
-                    "clientId": caller.clientId,
-                    "pointsCredited": points,
-                    "totalPointsCredited": credited,
-                    "cashEquivalent": cash,
-                    "currencyCode": line.get("currencyCode"),
-                    "description": request.description,
-                    "payloadHash": fingerprint,
-                    "commitToken": ids.token,
-                    "response": response.model_dump_json(),
-                    "createdAt": iso(now),
-                    "gsi1pk": history_partition(line["accountId"]),
-                    "gsi1sk": f"{HISTORY_PREFIX}{iso(now)}#CREDIT#{credit_id}",
-                }
+        event = RedemptionCredited(
+            eventId=ids.event,
+            occurredAt=iso(now),
+            programId=program.programId,
+            clientId=caller.clientId,
+            data=RedemptionCreditedData(
+                creditId=ids.record,
+                redemptionId=line.redemption_id,
+                accountId=line.account_id,
+                pointsCredited=plain(points),
+                remainingCreditablePoints=plain(line.points - credited),
+                pointBalance=plain(new_balance),
+                occurredAt=iso(now),
             ),
-            self.store.event_op(
-                OutboxEvent(
-                    event_id=ids.event,
-                    event_type=EVENT_CREDITED,
-                    program_id=program.programId,
-                    client_id=caller.clientId,
-                    payload={
-                        "creditId": credit_id,
-                        "redemptionId": redemption_id,
-                        "accountId": line["accountId"],
-                        "pointsCredited": plain(points),
-                        "remainingCreditablePoints": plain(redeemed - credited),
-                        "pointBalance": plain(new_balance),
-                        "occurredAt": iso(now),
-                    },
-                ),
-                now,
-            ),
-        ]
-        if key:
-            ops.append(self.store.named_unique_op("idempotency", key, credit_id, now))
-        return Pending(ops, response)
+        )
+        credit = CreditEntry(
+            credit_id=ids.record,
+            line=line,
+            points=points,
+            total_credited=credited,
+            cash=cash,
+            description=request.description,
+            client_id=caller.clientId,
+            created_at=iso(now),
+        )
+        return NewCredit(
+            credit=credit,
+            key=key,
+            fingerprint=fingerprint,
+            response=response,
+            business_date=business_date(now, program.timeZone),
+            pool_seen=pool,
+            movement=movement,
+            event=event,
+            commit_token=ids.token,
+        )

@@ -1,33 +1,24 @@
 """GET /redemptions: one page of an account's redemptions and credits, newest first, with the
-opaque next_token that resumes the listing (checked against the account and date range)."""
+opaque next_token that resumes the listing (only within the account and the date range)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from datetime import date
-from typing import Any
 
-from rewards.adapters.dynamo import Item
-from rewards.adapters.redemptions import (
-    HISTORY_PREFIX,
-    TOKEN_KEYS,
-    RedemptionStore,
-    credit_key,
-    history_partition,
-    redemption_key,
-)
 from rewards.domain import Caller, ClientRole
 from rewards.errors import InvalidField
+from rewards.ledger import InvalidStart
 from rewards.models.dr import HistoryEntry, RedemptionHistory
+from rewards.records import HistoryEntry as Entry
+from rewards.records import RedemptionHistoryQuery
 from rewards.services.accounts import find_account
+from rewards.services.continuation import decode_token, encode_token, invalid_token
 from rewards.services.use_case import UseCase
 
 MAX_DATE_RANGE_DAYS = 366
 
 
-class RedemptionHistoryListing(UseCase[RedemptionStore]):
+class RedemptionHistoryListing(UseCase):
     def history(
         self,
         caller: Caller,
@@ -41,68 +32,51 @@ class RedemptionHistoryListing(UseCase[RedemptionStore]):
             raise InvalidField("to_date", "to_date must not be before from_date")
         if (to_date - from_date).days > MAX_DATE_RANGE_DAYS:
             raise InvalidField("to_date", f"The date range may not exceed {MAX_DATE_RANGE_DAYS} days")
-        account = find_account(self.store, self.hash_card, caller, user_id, "RANAC", field="user_id")
-        low = f"{HISTORY_PREFIX}{from_date.isoformat()}"
-        high = f"{HISTORY_PREFIX}{to_date.isoformat()}T99"
-        start = decode_token(next_token, account.accountId, low, high) if next_token else None
+        account = find_account(self.ledger, self.hash_card, caller, user_id, "RANAC", field="user_id")
         own = caller.clientId if caller.role is ClientRole.MERCHANT else None  # a merchant sees its own only
-        items, last = self.store.history_page(account.accountId, low, high, limit, start, own)
+        start = decode_token(next_token, account.accountId) if next_token else None
+        query = RedemptionHistoryQuery(account.accountId, from_date, to_date, limit, start, own)
+        try:
+            page = self.ledger.redemption_history(query)
+        except InvalidStart:
+            raise invalid_token() from None
         return RedemptionHistory(
-            redemptions=[history_entry(item) for item in items],
-            nextToken=encode_token(last) if last else None,
+            redemptions=[history_entry(entry) for entry in page.entries],
+            nextToken=encode_token(page.next_start, account.accountId) if page.next_start else None,
         )
 
 
-def history_entry(item: Item) -> HistoryEntry:
+def history_entry(entry: Entry) -> HistoryEntry:
+    line = entry.line
     common = {
-        "redemptionId": int(item["redemptionId"]),
-        "redemptionType": item["redemptionType"],
-        "createdAt": item["createdAt"],
-        "cashEquivalent": item.get("cashEquivalent"),
-        "currencyCode": item.get("currencyCode"),
-        "description": item.get("description"),
-        "clientId": item.get("clientId"),
+        "redemptionId": line.redemption_id,
+        "redemptionType": line.redemption_type,
+        "currencyCode": line.currency or None,
     }
-    if item["type"] == "CREDIT":
+    if entry.credit is not None:
+        credit = entry.credit
         return HistoryEntry(
             entryType="CREDIT",
-            id=item["creditId"],
-            pointsCredited=item["pointsCredited"],
-            totalPointsCredited=item["totalPointsCredited"],
+            id=credit.credit_id,
+            createdAt=credit.created_at,
+            pointsCredited=credit.points,
+            totalPointsCredited=credit.total_credited,
+            cashEquivalent=credit.cash,
+            description=credit.description,
+            clientId=credit.client_id,
             **common,
         )
     return HistoryEntry(
         entryType="REDEMPTION",
-        id=item["requestId"],
-        pointsRedeemed=item["pointsRedeemed"],
-        totalPointsCredited=item["creditedPoints"],
-        redemptionMatrixItemId=item.get("redemptionMatrixItemId"),
-        redemptionItemId=item.get("redemptionItemId"),
-        externalId=item.get("externalId"),
+        id=line.request_id,
+        createdAt=line.created_at,
+        pointsRedeemed=line.points,
+        totalPointsCredited=line.credited,
+        cashEquivalent=line.cash,
+        redemptionMatrixItemId=line.matrix_item_id,
+        redemptionItemId=line.redemption_item_id,
+        externalId=line.external_id,
+        description=line.description,
+        clientId=line.client_id,
         **common,
     )
-
-
-def encode_token(last_key: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(last_key, sort_keys=True).encode()).decode()
-
-
-def decode_token(token: str, account_id: str, low: str, high: str) -> dict[str, Any]:
-    """The LastEvaluatedKey a previous page gave, only if it belongs to this account and range."""
-    invalid = InvalidField("next_token", "next_token is not a token this listing returned", reason_code="INVALID_TOKEN")
-    try:
-        key = json.loads(base64.urlsafe_b64decode(token.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise invalid from None
-    if not isinstance(key, dict) or set(key) != TOKEN_KEYS:
-        raise invalid
-    values = {}
-    for name, attr in key.items():
-        if not isinstance(attr, dict) or list(attr) != ["S"] or not isinstance(attr["S"], str):
-            raise invalid
-        values[name] = attr["S"]
-    if values["gsi1pk"] != history_partition(account_id) or not low <= values["gsi1sk"] <= high:
-        raise invalid
-    if not values["pk"].startswith((redemption_key.prefix, credit_key.prefix)):
-        raise invalid
-    return key

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from rewards.adapters.ledger import LedgerStore
 from rewards.errors import InvalidField
+from rewards.ledger import Ledger
 from rewards.models.config import Program, RewardItem
 from rewards.models.dr import CashbackLine, CashbackRedemption, CatalogLine, PointsRedemption, TravelRedemption
 from rewards.money import cash_for_points
@@ -46,7 +46,7 @@ def balance_cash(program: Program, balance: Decimal) -> Decimal:
     return cash_for_points(balance, base_cost_per_point(program))
 
 
-def price_request(store: LedgerStore, request: PointsRedemption, program: Program) -> list[Line]:
+def price_request(store: Ledger, request: PointsRedemption, program: Program) -> list[Line]:
     if isinstance(request, CashbackRedemption):
         check_cashback_account(store, request.cashbackAccountId, program)
         return [cashback_line(line, index, program) for index, line in enumerate(request.items)]
@@ -144,7 +144,7 @@ def pricing(program: Program, item: RewardItem) -> Pricing:
     return Pricing(item.costPerPoint, program.roundingMethod, program.wholePointsOnly)
 
 
-def check_cashback_account(store: LedgerStore, account_id: str, program: Program) -> None:
+def check_cashback_account(store: Ledger, account_id: str, program: Program) -> None:
     target = store.account(account_id)
     if target is None or target.programId != program.programId:
         raise InvalidField(

@@ -1,22 +1,18 @@
 """Retries of Digital Redemptions requests: a request's fingerprint, its business keys (externalId,
-Idempotency-Key), the record that keeps its response, and the replay of that response."""
+Idempotency-Key), and the replay of the first answer a key was given."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from rewards.adapters.dynamo import Item
-from rewards.adapters.ledger import iso
-from rewards.adapters.redemptions import RedemptionStore, request_key
 from rewards.domain import Caller
 from rewards.errors import Conflict, Unavailable
-from rewards.models.dr import CreditResponse, RedemptionResponse
+from rewards.ledger import Ledger
+from rewards.records import StoredRequest
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -52,66 +48,20 @@ def unreadable() -> Unavailable:
     return Unavailable("The original request is not readable yet; retry the request.")
 
 
-def replayed_or_retry(response: M | None) -> M:
-    """After a refused uniqueness key: the first response, or 503 while it is not readable yet."""
-    if response is None:
+def first_answer(stored: StoredRequest | None, role: str, fingerprint: str, model: type[M]) -> M:
+    """The first answer a key was given; 409 when the key came with another request."""
+    if stored is None:
         raise unreadable()
-    return response
+    if stored.fingerprint != fingerprint:
+        name, reason_code = KEY_FIELDS[role]
+        raise Conflict(f"This {name} was already used for a different request.", reason_code=reason_code, details=name)
+    return model.model_validate_json(stored.response_json)
 
 
-def _replay(
-    store: RedemptionStore,
-    keys: dict[str, str],
-    fingerprint: str,
-    read_record: Callable[[str], Item | None],
-    model: type[M],
-) -> M | None:
-    """The first response for a key already used; 409 when the same key came with another request."""
+def replay(ledger: Ledger, keys: dict[str, str], fingerprint: str, model: type[M]) -> M | None:
+    """The first answer of a request whose key was used already, or None for a new request."""
     for role, key in keys.items():
-        reference = store.unique_reference(key)
-        if reference is None:
-            continue
-        record = read_record(reference)
-        if record is None:
-            raise unreadable()
-        if record["payloadHash"] != fingerprint:
-            name, reason_code = KEY_FIELDS[role]
-            raise Conflict(
-                f"This {name} was already used for a different request.", reason_code=reason_code, details=name
-            )
-        return model.model_validate_json(record["response"])
+        stored = ledger.request_for_key(key)
+        if stored is not None:
+            return first_answer(stored, role, fingerprint, model)
     return None
-
-
-def replay_redemption(store: RedemptionStore, keys: dict[str, str], fingerprint: str) -> RedemptionResponse | None:
-    return _replay(store, keys, fingerprint, store.request_record, RedemptionResponse)
-
-
-def replay_credit(store: RedemptionStore, key: str, fingerprint: str) -> CreditResponse | None:
-    return _replay(store, {"idempotency": key}, fingerprint, store.credit_record, CreditResponse)
-
-
-def request_record(
-    request_id: str,
-    caller: Caller,
-    account_id: str,
-    redemption_type: str,
-    fingerprint: str,
-    response: RedemptionResponse,
-    now: datetime,
-    **extra: Any,
-) -> dict[str, Any]:
-    """The DR_REQUEST item a replay reads: who asked, the request's fingerprint and its response."""
-    pk, sk = request_key(request_id)
-    return {
-        "pk": pk,
-        "sk": sk,
-        "type": "DR_REQUEST",
-        "clientId": caller.clientId,
-        "accountId": account_id,
-        "redemptionType": redemption_type,
-        "payloadHash": fingerprint,
-        "response": response.model_dump_json(),
-        "createdAt": iso(now),
-        **extra,
-    }

@@ -10,19 +10,13 @@ Fingerprints, business keys and replays of retried requests are in ``redemption_
 
 from __future__ import annotations
 
-from rewards.services.redemption_creation import EVENT_REDEEMED, RedemptionCreation
-from rewards.services.redemption_credits import EVENT_CREDITED, RedemptionCredits
+from rewards.services.redemption_creation import RedemptionCreation
+from rewards.services.redemption_credits import RedemptionCredits
 from rewards.services.redemption_history import MAX_DATE_RANGE_DAYS, RedemptionHistoryListing
-from rewards.services.statement_credits import EVENT_STATEMENT_CREDIT, StatementCredits
+from rewards.services.statement_credits import StatementCredits
 
-__all__ = [
-    "EVENT_CREDITED",
-    "EVENT_REDEEMED",
-    "EVENT_STATEMENT_CREDIT",
-    "MAX_DATE_RANGE_DAYS",
-    "RedemptionService",
-]
+__all__ = ["MAX_DATE_RANGE_DAYS", "RedemptionService"]
 
 
 class RedemptionService(RedemptionCreation, StatementCredits, RedemptionCredits, RedemptionHistoryListing):
-    """Every DR use case over one store, configuration, card hasher and clock."""
+    """Every DR use case over one ledger, configuration, card hasher and clock."""
