@@ -29,6 +29,8 @@ def main() -> int:
     steps = [
         [sys.executable, "-m", "bench.engine"],
         [sys.executable, "-m", "bench.round_trips"],
+        [sys.executable, "-m", "bench.write_units"],
+        [sys.executable, "-m", "bench.history"],
         [sys.executable, "-m", "bench.cold_start", *sys.argv[1:]],
         [sys.executable, "-m", "bench.memory"],
         [sys.executable, "-m", "bench.batch_plot"],

@@ -21,10 +21,12 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 
 @pytest.fixture(autouse=True, scope="session")
 def transaction_tokens() -> None:
-    """moto honours ClientRequestToken as DynamoDB does (tools.moto_idempotency)."""
-    from tools import moto_idempotency
+    """moto honours ClientRequestToken as DynamoDB does (tools.moto_idempotency), and projects an
+    index entry in one conversion (tools.moto_projection)."""
+    from tools import moto_idempotency, moto_projection
 
     moto_idempotency.install()
+    moto_projection.install()
 
 
 @pytest.fixture

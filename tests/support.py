@@ -184,10 +184,10 @@ def account_authorizations(stack: Stack, account_id: str) -> list[Any]:
     return list(ledger_of(stack).authorizations(query).authorizations)
 
 
-def grow_history(stack: Stack, account_id: str, count: int) -> list[str]:
-    """Copies of the account's one authorization, a minute apart going back in time (about 3.5 days
-    for 5,000), recorded through the ledger adapter as processing would; their external ids, newest
-    first."""
+def grow_history(stack: Stack, account_id: str, count: int, after: int = 0) -> list[str]:
+    """``count`` copies of the account's first authorization, a minute apart going back in time
+    (about 3.5 days for 5,000), recorded through the ledger adapter as processing would; their
+    external ids, newest first. ``after``: how many copies an earlier call made."""
     from dataclasses import replace
     from datetime import timedelta
 
@@ -196,11 +196,11 @@ def grow_history(stack: Stack, account_id: str, count: int) -> list[str]:
     from rewards.rules.dates import business_date
 
     ledger = ledger_of(stack)
-    [seed] = account_authorizations(stack, account_id)
+    seed = account_authorizations(stack, account_id)[0]
     [event] = [e for e in committed_events(stack, "pwr.authorization.processed") if e.data.authorizationId == seed.id]
     account, pool = ledger.account(account_id), ledger.pool(seed.pool_id)
     external_ids = []
-    for n in range(1, count + 1):
+    for n in range(after + 1, after + count + 1):
         external_id = f"H{n:09d}"
         business_key = Origin(seed.origin, seed.client_id).business_key(external_id)
         moment = seed.fields.transactionDateAndTime - timedelta(minutes=n)

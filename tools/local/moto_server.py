@@ -26,7 +26,7 @@ import threading
 from contextlib import nullcontext
 from typing import Any
 
-from tools import moto_idempotency, moto_lock
+from tools import moto_idempotency, moto_lock, moto_projection
 from tools.samtemplate import ROOT
 
 READY = "moto-ready"
@@ -249,6 +249,7 @@ def serve(host: str, port: int, item_level_transactions: bool) -> None:
 
     moto_lock.install()
     moto_idempotency.install()  # ClientRequestToken, as DynamoDB honours it
+    moto_projection.install()  # an index entry in one conversion of its item
     _cache_module_list()
     _retention_check_without_queue_scan()
     if os.environ.get("LOCAL_MOTO_SERIALIZER") != "moto":

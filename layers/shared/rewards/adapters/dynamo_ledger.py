@@ -317,7 +317,7 @@ class DynamoLedger:
                 KeyConditionExpression="gsi1pk = :pk AND gsi1sk BETWEEN :lo AND :hi",
                 ExpressionAttributeValues={":pk": {"S": partition}, ":lo": {"S": low}, ":hi": {"S": high}},
                 ScanIndexForward=False,
-                Limit=min(wanted, 1000),
+                Limit=wanted,  # DynamoDB still pages at 1 MB
                 max_items=wanted,
             )
         found = [item for item in found if query.start is None or item["gsi1sk"] < query.start]
