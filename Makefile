@@ -122,6 +122,10 @@ bench: $(VENV)/.installed ## benchmarks: engine decisions/s, DynamoDB calls per 
 soak: $(VENV)/.installed ## soak: 5,000 redemptions + 5,000 queued authorizations through make run's stack (about 10 min; SOAK_ARGS=...)
 	$(PY) -m bench.soak $(SOAK_ARGS)
 
+.PHONY: mutation
+mutation: $(VENV)/.installed ## mutation check of rules/ and money.py against the unit tests (mutmut, about 8 min; the score is in docs/design.md)
+	$(PY) -m tools.mutation
+
 .PHONY: reliability-long
 reliability-long: $(VENV)/.installed ## the model-based test with 10,000 examples (about 25 min; HYPOTHESIS_MAX_EXAMPLES=... to change)
 	HYPOTHESIS_MAX_EXAMPLES=$${HYPOTHESIS_MAX_EXAMPLES:-10000} $(PY) -m pytest -p no:logging -q tests/reliability/test_state_machine.py

@@ -7,6 +7,9 @@ import json
 import os
 import secrets
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -65,15 +68,50 @@ def set_body(event: dict[str, Any], new_body: str) -> dict[str, Any]:
     return event
 
 
+# What a test changes in a function's environment (monkeypatch.setitem(OVERRIDES, name, value)).
+OVERRIDES: dict[str, str] = {}
+_current: list[Resolver] = []  # the stack provision_stack made last
+
+
+def function_variables() -> frozenset[str]:
+    """Every variable template.yaml sets for some function, Powertools' own excepted (the tests
+    set those once for the process)."""
+    names = set()
+    for logical_id in resources("AWS::Serverless::Function"):
+        names |= set(Resolver(prefix="x").function_environment(logical_id))
+    return frozenset(name for name in names if not name.startswith("POWERTOOLS_"))
+
+
+@contextmanager
+def function_environment(logical_id: str) -> Iterator[None]:
+    """os.environ holds exactly the function's template environment (and OVERRIDES) meanwhile."""
+    managed = function_variables() | set(OVERRIDES)
+    wanted = {k: v for k, v in _current[-1].function_environment(logical_id).items() if k in managed}
+    wanted.update(OVERRIDES)
+    saved = {name: os.environ.pop(name, None) for name in managed}
+    os.environ.update(wanted)
+    try:
+        yield
+    finally:
+        for name in managed:
+            os.environ.pop(name, None)
+        os.environ.update({name: value for name, value in saved.items() if value is not None})
+
+
 def invoke(logical_id: str, event: dict[str, Any]) -> dict[str, Any]:
-    """Call a function as Lambda would. An authorizer context written by hand (clientId, no
-    bodyHash) gets the hash of the event's body, as the request authorizer would have passed it."""
+    """Call a function as Lambda would, in exactly its template environment. An authorizer
+    context written by hand (clientId, no bodyHash) gets the hash of the event's body, as the
+    request authorizer would have passed it. Threads (the races) share the process environment,
+    so they run in the union of every function's, which provision_stack leaves in place."""
     context = event.get("requestContext", {}).get("authorizer", {}).get("lambda")
     if context is not None and context.get("clientId") and "bodyHash" not in context:
         context["bodyHash"] = body_hash((event.get("body") or "").encode())
     module = handler_module(logical_id)
     _, function = handler_path(logical_id)
-    return getattr(module, function)(event, LambdaContext(function_name=logical_id))
+    if not _current or threading.current_thread() is not threading.main_thread():
+        return getattr(module, function)(event, LambdaContext(function_name=logical_id))  # type: ignore[no-any-return]
+    with function_environment(logical_id):
+        return getattr(module, function)(event, LambdaContext(function_name=logical_id))  # type: ignore[no-any-return]
 
 
 def body(response: dict[str, Any]) -> Any:
@@ -120,6 +158,7 @@ def provision_stack(prefix: str = "test") -> Stack:
     boto3.client("ssm", region_name="us-east-1").put_parameter(Name=PAN_KEY_PARAM, Value=secret, Type="SecureString")
     for logical_id in resources("AWS::Serverless::Function"):
         os.environ.update(resolver.function_environment(logical_id))
+    _current[:] = [resolver]
     return Stack(resolver, tables, queues, topics, secret.encode())
 
 

@@ -18,6 +18,9 @@ from rewards.models.messages import QueuedAuthorization
 from rewards.observability import logger, metrics, tracer
 from rewards.services.batch import AuthorizationBatch
 from rewards.services.metrics import record_outcome
+from rewards.settings import CardholderSettings, settings
+
+SETTINGS = CardholderSettings  # this function's environment (template.yaml)
 
 
 class QueuedAuthorizationRecord(SqsRecordModel):
@@ -37,6 +40,7 @@ processor = BatchProcessor(
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
+    settings(SETTINGS)
     batch = AuthorizationBatch.prefetch(runtime.authorization_service(), event.get("Records", []))
 
     def record_handler(record: QueuedAuthorizationRecord) -> None:

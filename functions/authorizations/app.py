@@ -14,8 +14,10 @@ from rewards.models.pwr import Authorization, AuthorizationPostResponse, Authori
 from rewards.observability import metrics
 from rewards.services.authorizations import NEXT_TOKEN_HEADER, QUEUED_MESSAGE, parse_categories
 from rewards.services.metrics import record_outcome
+from rewards.settings import AuthorizationsSettings
 
 app = build_resolver(PWR_SOURCE)
+SETTINGS = AuthorizationsSettings  # this function's environment (template.yaml)
 CONTINUATION_HELP = (
     "Extension: where to continue when the range holds more than 5,000 authorizations; the previous answer's "
     "X-Next-Token header gives it."
@@ -78,4 +80,4 @@ def get_authorizations(
     return Response(status_code=200, content_type="application/json", body=authorizations, headers=headers)
 
 
-lambda_handler = lambda_entry(app)
+lambda_handler = lambda_entry(app, SETTINGS)

@@ -17,9 +17,11 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
     DynamoDBRecordEventName,
 )
 
-from rewards import runtime as core
-from rewards.notifications import runtime
+from rewards import runtime
 from rewards.observability import logger, metrics, tracer
+from rewards.settings import NotifierSettings, settings
+
+SETTINGS = NotifierSettings  # this function's environment (template.yaml)
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 
@@ -28,7 +30,7 @@ def record_handler(record: DynamoDBRecord) -> None:
     stream = record.dynamodb
     if record.event_name is not DynamoDBRecordEventName.INSERT or stream is None:
         return
-    found = core.ledger().committed_event(stream.new_image)
+    found = runtime.ledger().committed_event(stream.new_image)
     if found is None:
         return
     event, source = found
@@ -49,4 +51,5 @@ def record_handler(record: DynamoDBRecord) -> None:
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
+    settings(SETTINGS)
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -10,8 +10,10 @@ from rewards import runtime
 from rewards.http import PWR_SOURCE, build_resolver, current_caller, lambda_entry
 from rewards.models.pwr import Preferences, SetPreferencesRequest
 from rewards.services import profiles  # noqa: F401 - the use case loads at init, not on the first request
+from rewards.settings import CardholderSettings
 
 app = build_resolver(PWR_SOURCE)
+SETTINGS = CardholderSettings  # this function's environment (template.yaml)
 
 RedeemerId = Annotated[str, Path(min_length=1, max_length=30)]
 
@@ -43,4 +45,4 @@ def set_preferences(id: RedeemerId, redemption_type: Literal["PWR"], request: Se
     return runtime.profile_service().set_preferences(current_caller(app), id, request.preferences)
 
 
-lambda_handler = lambda_entry(app)
+lambda_handler = lambda_entry(app, SETTINGS)

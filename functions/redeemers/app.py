@@ -10,8 +10,10 @@ from rewards import runtime
 from rewards.http import PWR_SOURCE, build_resolver, current_caller, lambda_entry
 from rewards.models.pwr import RedeemerProfile, SearchProfileRequest
 from rewards.services import profiles  # noqa: F401 - the use case loads at init, not on the first request
+from rewards.settings import CardholderSettings
 
 app = build_resolver(PWR_SOURCE)
+SETTINGS = CardholderSettings  # this function's environment (template.yaml)
 
 
 @app.get(
@@ -57,4 +59,4 @@ def search_redeemer(request: SearchProfileRequest) -> RedeemerProfile:
     )
 
 
-lambda_handler = lambda_entry(app)
+lambda_handler = lambda_entry(app, SETTINGS)

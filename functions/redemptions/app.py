@@ -24,8 +24,10 @@ from rewards.models.dr import (
     StatementCredit,
 )
 from rewards.services.redemptions import RedemptionService
+from rewards.settings import CardholderSettings
 
 app = build_resolver(DR_SOURCE)
+SETTINGS = CardholderSettings  # this function's environment (template.yaml)
 
 IDEMPOTENCY_HEADER = "idempotency-key"
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -128,4 +130,4 @@ def get_redemptions(
     return service().history(current_caller(app), user_id, from_date, to_date, limit, next_token)
 
 
-lambda_handler = lambda_entry(app)
+lambda_handler = lambda_entry(app, SETTINGS)

@@ -12,8 +12,10 @@ from rewards.models.pwr import ReprocessRequest, ReprocessResponse
 from rewards.observability import metrics
 from rewards.services import reprocess as _reprocess  # noqa: F401 - the use case loads at init, not on the first request
 from rewards.services.metrics import record_outcome
+from rewards.settings import CardholderSettings
 
 app = build_resolver(PWR_SOURCE)
+SETTINGS = CardholderSettings  # this function's environment (template.yaml)
 
 
 @app.post(
@@ -31,4 +33,4 @@ def reprocess(id: Annotated[str, Path(min_length=1, max_length=10)], request: Re
     return ReprocessResponse(reprocessCode=updated.responseReasonId, reprocessId=updated.reprocessId or "")
 
 
-lambda_handler = lambda_entry(app)
+lambda_handler = lambda_entry(app, SETTINGS)

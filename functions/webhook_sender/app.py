@@ -13,10 +13,13 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from rewards.notifications import runtime
+from rewards import runtime
 from rewards.notifications.service import WebhookFailed
 from rewards.notifications.webhooks import WebhookDelivery, retry_delay
 from rewards.observability import logger, metrics, tracer
+from rewards.settings import WebhookSenderSettings, settings
+
+SETTINGS = WebhookSenderSettings  # this function's environment (template.yaml)
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
@@ -50,4 +53,5 @@ def record_handler(record: SQSRecord) -> None:
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
+    settings(SETTINGS)
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

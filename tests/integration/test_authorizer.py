@@ -20,7 +20,8 @@ from tools import samtemplate
 from tools.apigw import http_event
 from tools.make_events import PURCHASE
 
-from tests.support import DEMO_CONFIG, body, handler_module, invoke, load_config
+from rewards import runtime
+from tests.support import DEMO_CONFIG, body, invoke, load_config
 
 HOST = "api.example.com"
 ISSUER_KEY = "issuer-key-1!demo"
@@ -61,7 +62,7 @@ def registered(consumer_key: str, key: rsa.RSAPrivateKey, active: bool = True) -
 @pytest.fixture(autouse=True)
 def fresh_authorizer() -> Iterator[None]:
     """Each test has its own moto backend: forget the authorizer's clients and caches."""
-    verifier = handler_module("AuthorizerFunction").verifier
+    verifier = runtime.verifier
     verifier.cache_clear()
     yield
     verifier.cache_clear()
@@ -372,7 +373,7 @@ def test_rotation_two_active_keys_then_old_key_removed(demo, keys):
         ExpressionAttributeValues={":prefix": {"S": "CONSUMERKEY#"}},
     )["Items"]
     assert sorted(item["pk"]["S"] for item in lookups) == [f"CONSUMERKEY#{ISSUER_NEXT_KEY}"]
-    handler_module("AuthorizerFunction").verifier.cache_clear()  # a warm authorizer re-reads within 30 s
+    runtime.verifier.cache_clear()  # a warm authorizer re-reads within its cache time
     refused(through_gateway("RedeemersFunction", get_profile(keys["issuer"]))[1], "UNKNOWN_CONSUMER_KEY")
     next_key = get_profile(keys["issuer_next"], ISSUER_NEXT_KEY)
     assert through_gateway("RedeemersFunction", next_key)[1]["statusCode"] == 200
@@ -418,7 +419,7 @@ def test_a_nonce_write_whose_answer_was_lost_does_not_refuse_its_own_request(sig
     replay of the same header afterwards is still refused."""
     from tests.reliability.lost_answers import LostAnswers
 
-    lost = LostAnswers().hook(handler_module("AuthorizerFunction").verifier().nonces.table.client)
+    lost = LostAnswers().hook(runtime.verifier().nonces.table.client)
     lost.reset({0: sends})
     event = get_profile(keys["issuer"])
     assert through_gateway("RedeemersFunction", copy.deepcopy(event))[1]["statusCode"] == 200

@@ -13,7 +13,7 @@ from tools.local.webhook_receiver import LOCAL_WEBHOOK_SECRET, WebhookReceiver
 
 from rewards.notifications.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
 from tests.integration.test_notifier import CARD, CLIENT, ERIN, PROGRAM, Channels, make_channels
-from tests.support import Stack, invoke
+from tests.support import OVERRIDES, Stack, invoke
 
 MAX_RECEIVES = 6  # WebhookDeliveryQueue maxReceiveCount
 
@@ -76,7 +76,7 @@ def receiver() -> Any:
 
 
 def test_receiver_failing_twice_then_succeeding_gets_one_signed_delivery(channels, receiver, monkeypatch):
-    monkeypatch.setenv("WEBHOOK_RETRY_BASE_SECONDS", "30")
+    monkeypatch.setitem(OVERRIDES, "WEBHOOK_RETRY_BASE_SECONDS", "30")
     channels.load(webhook_url=receiver.url)
     result = channels.authorize(ERIN, "20.00", "EXTHOOK001")
     assert channels.notify(channels.new_outbox_records()) == {"batchItemFailures": []}
@@ -120,7 +120,7 @@ def test_redelivered_queue_message_after_success_posts_nothing_more(channels, mo
 
 
 def test_always_failing_receiver_is_dead_lettered_and_authorizations_go_on(channels, monkeypatch):
-    monkeypatch.setenv("WEBHOOK_RETRY_BASE_SECONDS", "0")
+    monkeypatch.setitem(OVERRIDES, "WEBHOOK_RETRY_BASE_SECONDS", "0")
     with WebhookReceiver(LOCAL_WEBHOOK_SECRET.encode(), always_fail=True) as receiver:
         channels.load(webhook_url=receiver.url)
         first = channels.authorize(ERIN, "20.00", "EXTDEAD001")
@@ -141,7 +141,7 @@ def test_always_failing_receiver_is_dead_lettered_and_authorizations_go_on(chann
 
 
 def test_unreachable_url_fails_fast_and_is_retried(channels, monkeypatch):
-    monkeypatch.setenv("WEBHOOK_RETRY_BASE_SECONDS", "0")
+    monkeypatch.setitem(OVERRIDES, "WEBHOOK_RETRY_BASE_SECONDS", "0")
     channels.load(webhook_url="http://127.0.0.1:9/auth-notifications")  # nothing listens on port 9
     channels.authorize(ERIN, "20.00", "EXTDOWN001")
     channels.notify(channels.new_outbox_records())

@@ -26,7 +26,6 @@ from tools.local.streams import captured_sms, ledger_stream_arn, outbox_records,
 from tools.local.webhook_receiver import LOCAL_WEBHOOK_SECRET, register_webhook_secrets
 
 from rewards import runtime
-from rewards.notifications import runtime as notifications
 from rewards.notifications.signing import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from tests.integration.test_notifier import purchase
 from tests.integration.test_webhooks import sqs_event
@@ -295,9 +294,9 @@ def new_scenario(world: World) -> Scenario:
 def cold_container() -> None:
     """Forget the containers' caches so every scenario makes the same calls."""
     runtime.config_store()._programs.clear()
-    notifications.notifier().directory._cached = None
-    notifications.webhook_sender().secrets._cache.clear()
-    notifications.webhook_sender().http.timeout = HTTP_TIMEOUT
+    runtime.notifier().directory._cached = None
+    runtime.webhook_sender().secrets._cache.clear()
+    runtime.webhook_sender().http.timeout = HTTP_TIMEOUT
 
 
 # -- Lambda's redeliveries ---------------------------------------------------------------------

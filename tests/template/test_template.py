@@ -346,50 +346,43 @@ def test_queue_urls_in_a_functions_environment_come_with_send_permission(functio
             assert target(value) in senders, f"{function_id}: {variable} names a queue it may not send to"
 
 
-# -- environment ------------------------------------------------------------------------------
-ENV_READ = re.compile(r"""os\.(environ\[|environ\.get\(|getenv\()\s*["']([A-Z0-9_]+)["']\s*(,)?""")
+# -- environment: each function's settings model against its template block -----------------
+def settings_model(function_id: str) -> Any:
+    return handler_module(function_id).SETTINGS
 
 
-def env_reads(paths: Iterator[Path]) -> dict[str, set[str]]:
-    """Variables by how the code reads them: "index" (os.environ[...]), "get" (no default), "default"."""
-    reads: dict[str, set[str]] = {"index": set(), "get": set(), "default": set()}
-    for path in paths:
-        for how, name, comma in ENV_READ.findall(path.read_text()):
-            reads["index" if how.endswith("[") else "default" if comma else "get"].add(name)
-    return reads
-
-
-# Variables the layer reads as optional but that a runtime accessor then insists on.
-ACCESSOR_NEEDS = {"authorization_queue(": "AUTH_QUEUE_URL", "card_secret(": "PAN_HASH_KEY_PARAM"}
+def template_environment(function_id: str) -> dict[str, str]:
+    return samtemplate.Resolver(prefix="t").function_environment(function_id)
 
 
 @pytest.mark.parametrize("function_id", function_ids())
-def test_every_variable_the_code_needs_is_provided(function_id):
-    """The layer's os.environ[...] reads happen in every function; the function's own code needs
-    whatever it reads without a default; optional layer settings are needed where their accessor is called."""
-    provided = set(samtemplate.Resolver(prefix="t").function_environment(function_id))
-    code_dir = handler_path(function_id)[0].parent
-    own = env_reads(source_files(code_dir))
-    needed = env_reads(source_files(SHARED / "rewards"))["index"] | own["index"] | own["get"]
-    code = "\n".join(p.read_text() for p in source_files(code_dir))
-    needed |= {variable for call, variable in ACCESSOR_NEEDS.items() if call in code}
-    assert needed <= provided, f"{function_id} reads {sorted(needed - provided)} that the template does not set"
+def test_every_function_builds_its_settings_from_its_template_environment_alone(function_id):
+    from rewards.settings import FunctionSettings
 
-
-def test_the_environment_grep_sees_the_layer_settings():
-    reads = env_reads(source_files(SHARED / "rewards"))
-    assert {"LEDGER_TABLE_NAME", "CONFIG_TABLE_NAME"} <= reads["index"]
-    assert "AUTH_QUEUE_URL" in reads["get"]
-    assert "CONFIG_CACHE_SECONDS" in reads["default"]
+    model = settings_model(function_id)
+    assert issubclass(model, FunctionSettings)
+    model.from_environment(template_environment(function_id))
 
 
 @pytest.mark.parametrize("function_id", function_ids())
-def test_function_specific_variables_are_read_by_some_code(function_id):
-    own = resources()[function_id]["Properties"].get("Environment", {}).get("Variables", {})
-    code_dir = handler_path(function_id)[0].parent
-    read = set().union(*env_reads(source_files(SHARED / "rewards", code_dir)).values())
-    unread = set(own) - read
-    assert not unread, f"{function_id} sets {sorted(unread)} that no code reads"
+def test_a_variable_missing_from_the_template_fails_the_function_naming_it(function_id):
+    from rewards.settings import SettingsError
+
+    model = settings_model(function_id)
+    environment = template_environment(function_id)
+    required = [name for name, field in model.model_fields.items() if field.is_required()]
+    assert required
+    for name in required:
+        variable = model.model_fields[name].alias
+        with pytest.raises(SettingsError, match=variable):
+            model.from_environment({k: v for k, v in environment.items() if k != variable})
+
+
+@pytest.mark.parametrize("function_id", function_ids())
+def test_every_variable_the_template_sets_is_read_by_the_functions_settings(function_id):
+    """Powertools reads its own; STAGE names the deployment for operators (and the console)."""
+    unread = set(template_environment(function_id)) - settings_model(function_id).variables()
+    assert {name for name in unread if not name.startswith("POWERTOOLS_")} <= {"STAGE"}
 
 
 # -- SAM's own validators ---------------------------------------------------------------------

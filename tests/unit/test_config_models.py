@@ -90,7 +90,8 @@ def test_loader_message_names_the_path_of_the_invalid_list():
 
 @pytest.mark.parametrize("lists", [{"include": ["5411"]}, {"exclude": ["6011"]}, {}])
 def test_one_kind_of_list_is_accepted(lists):
-    Program.model_validate(_program(filters={"mcc": lists}))
+    mcc = Program.model_validate(_program(filters={"mcc": lists})).filters.mcc
+    assert (mcc.include, mcc.exclude) == (lists.get("include", []), lists.get("exclude", []))
 
 
 def test_min_purchase_must_be_below_max_purchase():

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from rewards.money import (
     RoundingMethod,
     cash_for_points,
     floor_to_increment,
+    nearest_cent,
     plain,
     points_for_cash,
+    pro_rata_cash,
     round_points,
     to_cents,
 )
@@ -86,3 +90,20 @@ def test_to_cents_and_plain():
 
 def test_rounding_methods_are_the_documented_three():
     assert {method.value for method in RoundingMethod} == {"UP", "DOWN", "NATURAL"}
+
+
+@pytest.mark.parametrize(
+    ("points", "cash"),
+    [(1, "0.01"), (2, "0.02"), (3, "0.03"), (799, "9.98"), (800, "10.00")],
+)
+def test_a_credit_is_worth_its_share_of_the_line_down_to_the_cent(points, cash):
+    # $10.00 for 800 points: 2 points are worth $0.025 (halves up would give 0.03), 3 points
+    # $0.0375 (nearest 0.04), 799 points $9.9875: a credit never pays more than its share.
+    assert pro_rata_cash(Decimal("10.00"), Decimal(points), Decimal(800)) == Decimal(cash)
+
+
+@pytest.mark.parametrize(
+    ("amount", "cents"), [("0.125", "0.13"), ("0.135", "0.14"), ("2.5049", "2.50"), ("0.005", "0.01")]
+)
+def test_an_amount_to_the_nearest_cent_rounds_halves_up(amount, cents):
+    assert nearest_cent(Decimal(amount)) == Decimal(cents)  # halves to even would give 0.12 and 0.00

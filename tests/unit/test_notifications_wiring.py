@@ -7,7 +7,8 @@ import json
 import pytest
 from tools.samtemplate import Resolver, resources
 
-from rewards.notifications import runtime
+from rewards import runtime
+from rewards.settings import NotifierSettings, settings
 
 
 @pytest.mark.parametrize("function_id", ["NotifierFunction", "WebhookSenderFunction"])
@@ -19,19 +20,17 @@ def test_functions_build_from_their_template_environment_alone(function_id, monk
     for name, value in Resolver(prefix="t").function_environment(function_id).items():
         monkeypatch.setenv(name, value)
     with mock_aws():
-        from rewards import runtime as shared
-
-        shared.reset()
+        runtime.reset()
         built = runtime.notifier() if function_id == "NotifierFunction" else runtime.webhook_sender()
         assert built.markers.table.name == "t-NotificationsTable"
-        shared.reset()
+        runtime.reset()
 
 
 def test_email_templates_point_at_the_three_declared_templates(monkeypatch):
     for name, value in Resolver(prefix="t").function_environment("NotifierFunction").items():
         monkeypatch.setenv(name, value)
     declared = {f"t-{logical_id}" for logical_id in resources("AWS::SES::Template")}
-    assert set(runtime.email_templates().values()) == declared
+    assert set(runtime.email_templates(settings(NotifierSettings)).values()) == declared
     assert len(declared) == 3
 
 

@@ -458,3 +458,16 @@ def test_reason_code_table(code, value, category, words):
 def test_reason_codes_are_exactly_the_documented_table():
     assert sorted(code.value for code in ReasonCode) == ["59", "60", "70", "71", "72", "73", "74"]
     assert set(FILTER_CATEGORIES) == {code.category for code in ReasonCode} == {"R", "E", "I"}
+
+
+def test_partial_redemption_never_takes_more_points_than_a_fractional_balance_holds():
+    # $0.03 a point, UP rounding: 10.5 points are worth $0.315, so $0.31 in cents, but $0.31
+    # needs 11 points (10.33 rounded up). The largest step the balance pays is $0.30 for 10 points.
+    chosen = program(
+        baseConversion={"tiers": tiers(("0", "0.03"))},
+        roundingMethod="UP",
+        partialRedemption={"enabled": True, "cashIncrement": "0.01"},
+    )
+    decision = decide(purchase("100.00"), account(), chosen, D("10.5"))
+    assert decision.detail is Detail.REDEEMED_PARTIAL
+    assert (decision.pointsRedeemed, decision.cashBackAmount) == (10, D("0.30"))

@@ -109,14 +109,39 @@ def test_external_item_source_code_must_be_ec_or_es(source):
 
 
 @pytest.mark.parametrize("source", ["EC", "ES", None])
-def test_external_item_accepts_ec_es_or_no_source_code(source):
-    check_external_item("items[0]", "2345", source)
+def test_external_item_accepts_ec_es_or_no_source_code_and_then_needs_only_the_sku(source):
+    assert check_external_item("items[0]", "2345", source) is None
+    with pytest.raises(InvalidField) as refused:
+        check_external_item("items[0]", None, source)
+    assert refused.value.field == "items[0].additionalDetails.itemSkuCode"
 
 
 # -- eligibility and balance ------------------------------------------------------------------------
 @pytest.mark.parametrize("status", [AccountStatus.GOOD_STANDING, AccountStatus.REDEEM_ONLY])
 def test_good_standing_and_redeem_only_may_redeem(status):
-    check_eligible(account(status=status, household="HH", role=HouseholdRole.REDEEMER))
+    assert check_eligible(account(status=status, household="HH", role=HouseholdRole.REDEEMER)) is None
+
+
+@pytest.mark.parametrize("status", list(AccountStatus))
+@pytest.mark.parametrize("role", [None, *HouseholdRole])
+def test_pay_with_rewards_and_digital_redemptions_agree_on_who_may_redeem(status, role):
+    from rewards.rules.pipeline import decide
+    from rewards.rules.reasons import ReasonCode
+    from tests.unit.builders import D, program, purchase
+
+    holder = account(status=status, household="HH" if role else None, role=role)
+    refused = {ReasonCode.ACCOUNT_NOT_ELIGIBLE, ReasonCode.NOT_HOUSEHOLD_REDEEMER}
+    pwr_may = decide(purchase(), holder, program(), D(1_000_000)).reason not in refused
+    try:
+        check_eligible(holder)
+    except AccountNotEligible:
+        dr_may = False
+    else:
+        dr_may = True
+    assert pwr_may == dr_may
+    assert dr_may == (
+        status in (AccountStatus.GOOD_STANDING, AccountStatus.REDEEM_ONLY) and role is not HouseholdRole.NON_REDEEMER
+    )
 
 
 @pytest.mark.parametrize(

@@ -77,16 +77,6 @@ def shared_environment(resolver: Resolver) -> dict[str, str]:
     return {k: v for k, v in first.items() if all(env.get(k) == v for env in others)}
 
 
-def _settings() -> Any:
-    """The shared layer's cached settings, or None for a function without its variables."""
-    from rewards.settings import settings
-
-    try:
-        return settings()
-    except KeyError:
-        return None
-
-
 class EnvironmentRoom:
     """Invocations of one function run together, inside its environment; invocations of another
     function wait until the room is empty. Arrivals keep their order across functions, so a steady
@@ -150,7 +140,7 @@ class FunctionHost:
         self._pool = threading.Lock()
         self._idle: dict[str, list[ModuleType]] = {}
         self._containers: dict[str, int] = {}  # function -> how many containers it has
-        self._runtime_built_for: tuple[dict[str, str], Any] | None = None
+        self._runtime_built_for: dict[str, str] | None = None
 
     def containers(self, logical_id: str) -> int:
         """How many containers the function has had to start (its peak concurrency)."""
@@ -183,7 +173,6 @@ class FunctionHost:
 
     def _apply(self, wanted: dict[str, str]) -> None:
         from rewards import runtime
-        from rewards.settings import settings
 
         self._saved = {name: os.environ.get(name) for name in self.managed}
         for name in self.managed:
@@ -191,11 +180,9 @@ class FunctionHost:
                 os.environ[name] = wanted[name]
             else:
                 os.environ.pop(name, None)
-        built = self._runtime_built_for
-        # settings() is cached with the clients: another object means someone else reset them.
-        if built is None or built[0] != wanted or settings.cache_info().currsize == 0 or _settings() is not built[1]:
+        if self._runtime_built_for != wanted:  # another function's clients and stores: rebuild
             runtime.reset()
-            self._runtime_built_for = (wanted, _settings())
+            self._runtime_built_for = wanted
 
     def _restore(self) -> None:
         for name, value in self._saved.items():

@@ -21,6 +21,7 @@ from rewards.models.errors import ErrorEnvelope, ErrorItem, ErrorList
 from rewards.observability import logger, metrics, tracer
 from rewards.security.digest import body_hash
 from rewards.security.reasons import AuthFailure, description
+from rewards.settings import FunctionSettings, settings
 
 PWR_SOURCE = "pay-with-rewards-api"
 DR_SOURCE = "digital-redemptions-api"
@@ -205,13 +206,17 @@ def json_body(model: Any) -> Any:
     return json.loads(model.model_dump_json(exclude_none=True))
 
 
-def lambda_entry(app: Resolver) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-    """The Lambda handler of an API function: logging context, metrics, tracing, then the routes."""
+def lambda_entry(
+    app: Resolver, function_settings: type[FunctionSettings]
+) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """The Lambda handler of an API function: its settings validated (once per environment),
+    logging context, metrics, tracing, then the routes."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
     @metrics.log_metrics
     @tracer.capture_lambda_handler
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        settings(function_settings)
         refusal = request_refusal(event)
         if refusal is not None:
             logger.info("request refused", extra={"reason_code": refusal.reason_code})

@@ -1,4 +1,5 @@
-"""Composition root: AWS clients and stores, created once per container and only when first used.
+"""The composition root of every function: AWS clients, stores and services, created once per
+container and only when first used, from the function's settings (``settings.py``).
 
 Each factory imports its own adapter or service, so a function loads only the code it uses
 (cold start: the profile functions never import the authorization service, the notifier neither).
@@ -10,18 +11,32 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from rewards.cardnumbers import card_hash
-from rewards.settings import settings
+from rewards.settings import (
+    AuthorizationsSettings,
+    AuthorizerSettings,
+    CardholderSettings,
+    ConfigurationSettings,
+    LedgerSettings,
+    NotifierSettings,
+    WebhookSenderSettings,
+    settings,
+)
 
 if TYPE_CHECKING:
     from rewards.adapters.config_store import ConfigStore
     from rewards.adapters.dynamo_ledger import DynamoLedger
     from rewards.adapters.queue import AuthorizationQueue
+    from rewards.notifications.adapters import MarkerStore, Visibility
+    from rewards.notifications.service import Notifier, WebhookSender
+    from rewards.security.verifier import RequestVerifier
     from rewards.services.authorizations import AuthorizationService
     from rewards.services.profiles import ProfileService
     from rewards.services.redemptions import RedemptionService
     from rewards.services.reprocess import ReprocessService
 
 SECRET_MAX_AGE_SECONDS = 300
+# A send's own timeouts (connect 2 s, read 5 s, bounded retries) end well inside the lease.
+MARKER_LEASE_SECONDS = 60
 
 
 @cache
@@ -38,7 +53,7 @@ def ledger() -> DynamoLedger:
     from rewards.adapters.dynamo import Table
     from rewards.adapters.dynamo_ledger import DynamoLedger
 
-    return DynamoLedger(Table(aws_client("dynamodb"), settings().ledger_table))
+    return DynamoLedger(Table(aws_client("dynamodb"), settings(LedgerSettings).ledger_table))
 
 
 @cache
@@ -46,17 +61,15 @@ def config_store() -> ConfigStore:
     from rewards.adapters.config_store import ConfigStore
     from rewards.adapters.dynamo import Table
 
-    return ConfigStore(Table(aws_client("dynamodb"), settings().config_table), settings().config_cache_seconds)
+    config = settings(ConfigurationSettings)
+    return ConfigStore(Table(aws_client("dynamodb"), config.config_table), config.config_cache_seconds)
 
 
 @cache
 def authorization_queue() -> AuthorizationQueue:
     from rewards.adapters.queue import AuthorizationQueue
 
-    url = settings().auth_queue_url
-    if not url:
-        raise RuntimeError("AUTH_QUEUE_URL is not set for this function")
-    return AuthorizationQueue(aws_client("sqs"), url)
+    return AuthorizationQueue(aws_client("sqs"), settings(AuthorizationsSettings).auth_queue_url)
 
 
 @cache
@@ -68,9 +81,7 @@ def ssm_provider() -> Any:
 
 def card_secret() -> bytes:
     """The card-number hashing key from SSM Parameter Store (SecureString), cached 5 minutes."""
-    name = settings().pan_hash_key_param
-    if not name:
-        raise RuntimeError("PAN_HASH_KEY_PARAM is not set for this function")
+    name = settings(CardholderSettings).pan_hash_key_param
     return str(ssm_provider().get(name, decrypt=True, max_age=SECRET_MAX_AGE_SECONDS)).encode()
 
 
@@ -89,10 +100,14 @@ def reset() -> None:
         reprocess_service,
         profile_service,
         redemption_service,
+        verifier,
+        marker_store,
+        notifier,
+        webhook_sender,
+        visibility,
     ):
         function.cache_clear()
     ssm_provider.cache_clear()
-    settings.cache_clear()
 
 
 @cache
@@ -121,3 +136,81 @@ def redemption_service() -> RedemptionService:
     from rewards.services.redemptions import RedemptionService
 
     return RedemptionService(ledger(), config_store(), hash_card)
+
+
+# -- the request authorizer: its own client, short timeouts (API Gateway waits for it) -----------
+@cache
+def verifier() -> RequestVerifier:
+    import boto3
+    from botocore.config import Config
+
+    from rewards.adapters.config_store import ConfigStore
+    from rewards.adapters.dynamo import Table
+    from rewards.security.nonces import NonceStore
+    from rewards.security.verifier import RequestVerifier
+
+    config = settings(AuthorizerSettings)
+    dynamodb = boto3.client("dynamodb", config=Config(connect_timeout=1, read_timeout=2, retries={"max_attempts": 2}))
+    return RequestVerifier(
+        ConfigStore(Table(dynamodb, config.config_table), config.config_cache_seconds),
+        NonceStore(Table(dynamodb, config.nonce_table)),
+    )
+
+
+# -- the notifier and the webhook sender -----------------------------------------------------------
+@cache
+def marker_store() -> MarkerStore:
+    from rewards.adapters.dynamo import Table
+    from rewards.notifications.adapters import MarkerStore
+
+    table = settings(WebhookSenderSettings).notifications_table
+    return MarkerStore(Table(aws_client("dynamodb"), table), MARKER_LEASE_SECONDS)
+
+
+def email_templates(config: NotifierSettings) -> dict[str, str]:
+    from rewards.notifications.routing import CommunicationKind
+
+    return {
+        CommunicationKind.SUCCESSFUL_REDEMPTION.value: config.successful_redemption_template,
+        CommunicationKind.INSUFFICIENT_BALANCE.value: config.insufficient_balance_template,
+        CommunicationKind.BELOW_PROGRAM_THRESHOLD.value: config.below_program_threshold_template,
+    }
+
+
+@cache
+def notifier() -> Notifier:
+    from rewards.adapters.dynamo import Table
+    from rewards.notifications.adapters import ClientDirectory, DeliveryQueue, EmailSender, EventTopic, SmsSender
+    from rewards.notifications.service import Notifier
+
+    config = settings(NotifierSettings)
+    return Notifier(
+        markers=marker_store(),
+        ledger=ledger(),
+        config=config_store(),
+        directory=ClientDirectory(Table(aws_client("dynamodb"), config.config_table)),
+        topic=EventTopic(aws_client("sns"), config.events_topic_arn),
+        email=EmailSender(aws_client("ses"), config.sender_address, email_templates(config)),
+        sms=SmsSender(aws_client("sns")),
+        webhooks=DeliveryQueue(aws_client("sqs"), config.webhook_queue_url),
+    )
+
+
+@cache
+def webhook_sender() -> WebhookSender:
+    from rewards.notifications.adapters import HttpPoster, SecretStore
+    from rewards.notifications.service import WebhookSender
+
+    timeout = settings(WebhookSenderSettings).webhook_timeout_seconds
+    return WebhookSender(marker_store(), SecretStore(aws_client("ssm")), HttpPoster(timeout))
+
+
+@cache
+def visibility() -> Visibility:
+    from rewards.notifications.adapters import Visibility
+
+    return Visibility(aws_client("sqs"))
+
+
+def retry_base_seconds() -> int:
+    return settings(WebhookSenderSettings).webhook_retry_base_seconds
