@@ -369,18 +369,28 @@ def test_partial_redemption_with_cent_increments_redeems_the_whole_balance_value
     assert (decision.pointsRedeemed, decision.cashBackAmount) == (7650, D("76.50"))
 
 
-def test_partial_cash_is_a_multiple_of_the_increment_even_when_the_target_is_not():
-    # 1 point = $1, UP rounding: $15.02 needs 16 points; 15.5 points cover $15.50 in cash
-    # but not 16 whole points, so the partial credit is the largest $0.05 step the balance pays.
+@pytest.mark.parametrize(
+    ("cost_per_point", "increment", "amount", "balance", "points", "cash"),
+    [
+        # 1 point = $1, UP rounding: $15.02 needs 16 points; 15.5 points cover $15.50 in cash but
+        # not 16 whole points, so the partial credit is the largest $0.05 step the balance pays.
+        ("1", "0.05", "15.02", "15.5", 15, "15.00"),
+        # $0.03 a point: 10.5 points are worth $0.315, so $0.31, but $0.31 needs 11 points (10.33
+        # rounded up): the largest step the balance pays is $0.30 for 10 points.
+        ("0.03", "0.01", "100.00", "10.5", 10, "0.30"),
+    ],
+)
+def test_partial_redemption_never_takes_more_points_than_the_balance_holds(
+    cost_per_point, increment, amount, balance, points, cash
+):
     chosen = program(
-        baseConversion={"tiers": tiers(("0", "1"))},
+        baseConversion={"tiers": tiers(("0", cost_per_point))},
         roundingMethod="UP",
-        partialRedemption={"enabled": True, "cashIncrement": "0.05"},
+        partialRedemption={"enabled": True, "cashIncrement": increment},
     )
-    decision = decide(purchase("15.02"), account(), chosen, D("15.5"))
+    decision = decide(purchase(amount), account(), chosen, D(balance))
     assert decision.detail is Detail.REDEEMED_PARTIAL
-    assert decision.cashBackAmount == D("15.00")
-    assert decision.pointsRedeemed == 15
+    assert (decision.pointsRedeemed, decision.cashBackAmount) == (points, D(cash))
 
 
 def test_partial_with_fixed_amount_caps_at_the_fixed_amount():
@@ -458,16 +468,3 @@ def test_reason_code_table(code, value, category, words):
 def test_reason_codes_are_exactly_the_documented_table():
     assert sorted(code.value for code in ReasonCode) == ["59", "60", "70", "71", "72", "73", "74"]
     assert set(FILTER_CATEGORIES) == {code.category for code in ReasonCode} == {"R", "E", "I"}
-
-
-def test_partial_redemption_never_takes_more_points_than_a_fractional_balance_holds():
-    # $0.03 a point, UP rounding: 10.5 points are worth $0.315, so $0.31 in cents, but $0.31
-    # needs 11 points (10.33 rounded up). The largest step the balance pays is $0.30 for 10 points.
-    chosen = program(
-        baseConversion={"tiers": tiers(("0", "0.03"))},
-        roundingMethod="UP",
-        partialRedemption={"enabled": True, "cashIncrement": "0.01"},
-    )
-    decision = decide(purchase("100.00"), account(), chosen, D("10.5"))
-    assert decision.detail is Detail.REDEEMED_PARTIAL
-    assert (decision.pointsRedeemed, decision.cashBackAmount) == (10, D("0.30"))

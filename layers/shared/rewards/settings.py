@@ -66,8 +66,10 @@ class AuthorizationsSettings(CardholderSettings):
 
 
 class AuthorizerSettings(ConfigurationSettings):
-    """The request authorizer: client keys, and the nonces it records."""
+    """The request authorizer: client keys (a revoked key is refused within 30 s by default), and
+    the nonces it records."""
 
+    config_cache_seconds: int = Field(30, alias="CONFIG_CACHE_SECONDS", ge=0, le=3600)
     nonce_table: str = Field(alias="NONCE_TABLE_NAME", min_length=3, max_length=255)
 
 
