@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -73,6 +74,7 @@ OVERRIDES: dict[str, str] = {}
 _current: list[Resolver] = []  # the stack provision_stack made last
 
 
+@cache
 def function_variables() -> frozenset[str]:
     """Every variable template.yaml sets for some function, Powertools' own excepted (the tests
     set those once for the process)."""
