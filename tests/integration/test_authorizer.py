@@ -299,7 +299,9 @@ def test_wrong_method_is_401(signed, keys):
     refused(through_gateway("RedeemersFunction", event)[1], "INVALID_SIGNATURE")
 
 
-@pytest.mark.parametrize("offset", [-301, 301, -3600, 86400])
+# 10 s past the 300 s window: the clock runs on between signing and checking (a busy machine took
+# more than a second at 301 s), and the window's edge is not what these two tests are about.
+@pytest.mark.parametrize("offset", [-310, 310, -3600, 86400])
 def test_stale_and_future_timestamps_are_401(signed, keys, offset):
     event = get_profile(keys["issuer"], timestamp=int(time.time()) + offset)
     refused(through_gateway("RedeemersFunction", event)[1], "TIMESTAMP_OUT_OF_WINDOW")
