@@ -9,18 +9,9 @@ does not): the counts are the result, the times show the shape.
 from __future__ import annotations
 
 import argparse
-import os
 import time
 
-os.environ.update(
-    AWS_ACCESS_KEY_ID="bench",
-    AWS_SECRET_ACCESS_KEY="bench",  # noqa: S106 - moto needs any value
-    AWS_DEFAULT_REGION="us-east-1",
-    POWERTOOLS_TRACE_DISABLED="1",
-    POWERTOOLS_LOG_LEVEL="ERROR",
-    POWERTOOLS_METRICS_NAMESPACE="Bench",
-    POWERTOOLS_METRICS_DISABLED="true",
-)
+import bench.round_trips  # noqa: F401 - sets the benchmark environment (credentials, Powertools quiet)
 
 
 def main() -> None:

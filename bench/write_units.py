@@ -18,21 +18,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-os.environ.update(
-    AWS_ACCESS_KEY_ID="bench",
-    AWS_SECRET_ACCESS_KEY="bench",  # noqa: S106 - moto needs any value
-    AWS_DEFAULT_REGION="us-east-1",
-    POWERTOOLS_TRACE_DISABLED="1",
-    POWERTOOLS_LOG_LEVEL="ERROR",
-    POWERTOOLS_METRICS_NAMESPACE="Bench",
-    POWERTOOLS_METRICS_DISABLED="true",
-)
+import bench.round_trips  # noqa: F401 - sets the benchmark environment (credentials, Powertools quiet)
 
 KB = 1024
 PRICE_PER_MILLION_WRU = Decimal("0.625")
@@ -99,28 +90,19 @@ class Measured:
         return total
 
     def index_units(self, projected: Callable[[dict[str, Any]], dict[str, Any] | None]) -> int:
+        def keys(entry: dict[str, Any]) -> tuple[Any, Any]:
+            return entry["gsi1pk"], entry["gsi1sk"]
+
         total = 0
         for w in self.writes:
             old = projected(w.before) if w.before else None
             new = projected(w.after) if w.after else None
-            if (old is None and new is None) or old == new:
+            if old == new:
                 continue
-            moved = (
-                old is not None
-                and new is not None
-                and (old["gsi1pk"], old["gsi1sk"])
-                != (
-                    new["gsi1pk"],
-                    new["gsi1sk"],
-                )
-            )
-            if moved:
-                assert old is not None
-                total += units(item_size(old))
+            if old is not None and (new is None or keys(old) != keys(new)):
+                total += units(item_size(old))  # the old entry's removal
             if new is not None:
                 total += units(item_size(new))
-            elif old is not None:
-                total += units(item_size(old))
         return total
 
 
@@ -182,7 +164,7 @@ class Recorder:
         return measured
 
 
-def scenarios(stack: Any) -> dict[str, Callable[[], Any]]:
+def scenarios() -> dict[str, Callable[[], Any]]:
     from tests.support import body, invoke, load_event, set_body
     from tools.make_events import on_item
 
@@ -229,7 +211,7 @@ def scenarios(stack: Any) -> dict[str, Callable[[], Any]]:
     }
 
 
-def notifier_units(stack: Any, recorder: Recorder, outbox_items: list[dict[str, Any]]) -> Measured:
+def notifier_units(recorder: Recorder, outbox_items: list[dict[str, Any]]) -> Measured:
     """The notifier's marker writes for these outbox items (every channel they owe)."""
     from tests.support import invoke
     from tools.local.streams import outbox_records, stream_record
@@ -259,10 +241,10 @@ def measure() -> list[tuple[str, Measured, Measured]]:
         runtime.aws_client("dynamodb").meta.events.register(
             "before-parameter-build.dynamodb", recorder.before, unique_id="bench-writes"
         )
-        for name, request in scenarios(stack).items():
+        for name, request in scenarios().items():
             measured = recorder.measure(request)
             inserted = [w.after for w in measured.writes if w.before is None and w.after and "eventType" in w.after]
-            results.append((name, measured, notifier_units(stack, recorder, inserted)))
+            results.append((name, measured, notifier_units(recorder, inserted)))
         runtime.reset()
     return results
 

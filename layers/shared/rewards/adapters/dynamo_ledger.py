@@ -478,11 +478,7 @@ class DynamoLedger:
             event = items.authorization_event(item)
         elif kind == "REDEMPTION":
             event = dr.redemption_event(item)
-        elif kind == "CREDIT":
-            event = dr.credit_event(item)
-        elif kind == "DRREQUEST":
-            event = dr.statement_credit_event(item)
-        else:
+        else:  # CREDIT, DRREQUEST and a reprocess's EVENT keep the event as JSON
             event = items.json_event(item)
         return event, EventSource((str(item["pk"]), kind))
 

@@ -23,8 +23,6 @@ from rewards.adapters.ledger_items import (
 from rewards.events import (
     RedemptionCreated,
     RedemptionCreatedData,
-    RedemptionCredited,
-    StatementCreditRecorded,
 )
 from rewards.models.dr import RedeemedItem, RedemptionResponse
 from rewards.money import plain
@@ -245,10 +243,6 @@ def stored_credit(item: Item) -> StoredRequest:
     return StoredRequest(str(item["cid"]), str(item["hash"]), str(item["response"]))
 
 
-def credit_event(item: Item) -> RedemptionCredited:
-    return RedemptionCredited.model_validate_json(item["event"])
-
-
 # -- statement credits ----------------------------------------------------------------------------
 def statement_credit_item(new: NewStatementCredit, created_at: str) -> Item:
     pk, sk = request_key(new.credit_id)
@@ -271,7 +265,3 @@ def statement_credit_item(new: NewStatementCredit, created_at: str) -> Item:
 
 def stored_statement_credit(item: Item) -> StoredRequest:
     return StoredRequest(str(item["pk"]).removeprefix("DRREQUEST#"), str(item["hash"]), str(item["response"]))
-
-
-def statement_credit_event(item: Item) -> StatementCreditRecorded:
-    return StatementCreditRecorded.model_validate_json(item["event"])
