@@ -77,6 +77,14 @@ events: $(VENV)/.installed ## regenerate events/*.json
 check-ledger: $(VENV)/.installed ## check balance = opening + credits - debits for every pool (LEDGER_ARGS=...)
 	$(PY) -m tools.check_ledger $(LEDGER_ARGS)
 
+.PHONY: settle check-rebates
+LOCAL_PREFIX ?= rewards-local
+settle: $(VENV)/.installed ## write a business day's rebate file on the local stack (DATE=YYYY-MM-DD [AS_OF=ISO time] [CLIENT=...])
+	$(PY) -m tools.rebates --local-prefix $(LOCAL_PREFIX) settle --date $(DATE) $(if $(AS_OF),--as-of $(AS_OF)) $(if $(CLIENT),--client $(CLIENT))
+
+check-rebates: $(VENV)/.installed ## reconcile rebates with the ledger on the local stack (read only; exit 1 on a mismatch)
+	$(PY) -m tools.rebates --local-prefix $(LOCAL_PREFIX) check
+
 build: $(SAM_VENV)/.installed ## sam build (needs python3.13 on PATH)
 	PATH=$(dir $(PYTHON)):$$PATH $(SAM) build
 

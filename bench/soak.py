@@ -170,16 +170,16 @@ def push(client: Client, phase: Phase, rss: Rss, requests: list[tuple[str, dict[
         list(pool.map(one, requests))
 
 
-def processed_count(stack: Any, external_ids: list[str]) -> int:
-    """Authorizations committed, each read by its business key through the ledger adapter (a
-    scan of the grown table would cost moto more memory than the soak itself)."""
+def unprocessed(stack: Any, external_ids: list[str]) -> list[str]:
+    """The external ids with no committed authorization, each read by its business key through the
+    ledger adapter (a scan of the grown table would cost moto more memory than the soak itself)."""
     from rewards.adapters.dynamo import Table
     from rewards.adapters.dynamo_ledger import DynamoLedger
     from rewards.records import Origin
 
     ledger = DynamoLedger(Table(stack.client("dynamodb"), stack.tables["LedgerTable"]))
     origin = Origin("CLIENT", DEMO_CLIENT_ID)
-    return sum(ledger.authorization_for_key(origin.business_key(e)) is not None for e in external_ids)
+    return [e for e in external_ids if ledger.authorization_for_key(origin.business_key(e)) is None]
 
 
 def backlog_pause(stack: Any) -> Any:
@@ -271,7 +271,8 @@ def run(redemptions: int, authorizations: int) -> tuple[list[Phase], int, int, f
             accepted_at = time.monotonic()
             external_ids = [body["externalId"] for _, body in queued]
             while True:
-                processed, depths = processed_count(stack, external_ids), queue_depths(stack)
+                external_ids = unprocessed(stack, external_ids)
+                processed, depths = len(queued) - len(external_ids), queue_depths(stack)
                 settled = processed + depths["AuthorizationDeadLetterQueue"] >= phases[1].accepted
                 if settled or time.monotonic() - accepted_at > DRAIN_SECONDS:
                     break
@@ -279,6 +280,8 @@ def run(redemptions: int, authorizations: int) -> tuple[list[Phase], int, int, f
                 time.sleep(2)
             rss.stopping.set()
             lost = phases[1].accepted - processed - sum(depths.values())
+            if lost:
+                print(f"not processed: {external_ids}", file=sys.stderr)
             return list(phases), rss.read("VmHWM"), lost, time.monotonic() - accepted_at, depths
 
 
@@ -292,7 +295,12 @@ def main() -> int:
     parser.add_argument("--authorizations", type=int, default=5000)
     parser.add_argument("--connections", type=int, default=CONNECTIONS)
     parser.add_argument("--logs", default=os.devnull, help="where the functions' JSON logs go (default: nowhere)")
+    parser.add_argument("--trace", help="a file for one JSON line per SQS batch the local pollers deliver")
     args = parser.parse_args()
+    if args.trace:
+        from tools.local.pollers import TRACE_VARIABLE
+
+        os.environ[TRACE_VARIABLE] = os.path.abspath(args.trace)
     CONNECTIONS = args.connections
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)  # 100 invocations share 10-connection pools

@@ -129,6 +129,7 @@ class Stack:
     queues: dict[str, str]
     topics: dict[str, str]
     secret: bytes
+    buckets: dict[str, str] = field(default_factory=dict)
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def client(self, service: str) -> Any:
@@ -156,12 +157,13 @@ def provision_stack(prefix: str = "test") -> Stack:
     tables = provision.create_tables(dynamodb, resolver)
     queues = provision.create_queues(boto3.client("sqs", region_name="us-east-1"), resolver)
     topics = provision.create_topics(boto3.client("sns", region_name="us-east-1"), resolver)
+    buckets = provision.create_buckets(boto3.client("s3", region_name="us-east-1"), resolver)
     secret = secrets.token_hex(32)
     boto3.client("ssm", region_name="us-east-1").put_parameter(Name=PAN_KEY_PARAM, Value=secret, Type="SecureString")
     for logical_id in resources("AWS::Serverless::Function"):
         os.environ.update(resolver.function_environment(logical_id))
     _current[:] = [resolver]
-    return Stack(resolver, tables, queues, topics, secret.encode())
+    return Stack(resolver, tables, queues, topics, secret.encode(), buckets)
 
 
 def ledger_items(stack: Stack) -> list[dict[str, Any]]:

@@ -70,7 +70,8 @@ class ConfigurationLoader:
 
     def load(self, document: ConfigurationDocument) -> dict[str, int]:
         for program in document.programs:
-            self.config.save_program(program)
+            issuer = document.issuer_of(program.programId)
+            self.config.save_program(program.model_copy(update={"issuerClientId": issuer}))
         for client in document.clients:
             self.config.save_client(client)
         for household in document.households:

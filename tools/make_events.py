@@ -266,8 +266,9 @@ def authorizer_events() -> dict[str, dict[str, Any]]:
 OUTBOX_EVENT_ID = "5b0f6c2e-8d41-4c1f-9e7a-2f6d3c8b1a90"
 
 
-def outbox_item() -> dict[str, Any]:
-    """A one-line redemption's line item, which is its request's outbox item (as the ledger writes it)."""
+def outbox_item(redemption_type: str = "MERCHANDISE") -> dict[str, Any]:
+    """A one-line redemption's line item, which is its request's outbox item (as the ledger writes
+    it); a CASHBACK one owes its cash to the cashback account (the rebate recorder's event)."""
     from datetime import date
     from decimal import Decimal
 
@@ -278,11 +279,12 @@ def outbox_item() -> dict[str, Any]:
     from rewards.records import Movement, NewRedemption, RedemptionLine
 
     at, request_id, rid = "2026-11-20T18:45:10.000000Z", "7d3e2a10-4b6c-4f8e-a1d2-9c0b5e6f7a81", 2761148177
+    cashback = redemption_type == "CASHBACK"
     line = RedemptionLine(
         redemption_id=rid,
         request_id=request_id,
         item_id="0c5a8e52-21f4-4d1e-9a3b-6e7f8d9c0b12",
-        redemption_type="MERCHANDISE",
+        redemption_type=redemption_type,
         account_id="RANACALICE0001",
         pool_id="HH-DEMO-1",
         program_id="PWRDEMO",
@@ -294,7 +296,9 @@ def outbox_item() -> dict[str, Any]:
         currency="USD",
         quantity=1,
         external_id="ORDER-1001",
-        redemption_item_id="19068",
+        redemption_item_id=None if cashback else "19068",
+        matrix_item_id="1001" if cashback else None,
+        details={"cashbackAccountId": "RANACALICE0001"} if cashback else None,
     )
     response = RedemptionResponse(
         id=request_id,
@@ -303,7 +307,11 @@ def outbox_item() -> dict[str, Any]:
         programName="Demo Rewards",
         cashEquivalent=Decimal("99.67"),
         currencyCode="USD",
-        items=[RedeemedItem(itemId=line.item_id, redemptionId=rid, redemptionItemId="19068")],
+        items=[
+            RedeemedItem(itemId=line.item_id, redemptionId=rid, redemptionMatrixItemId="1001")
+            if cashback
+            else RedeemedItem(itemId=line.item_id, redemptionId=rid, redemptionItemId="19068")
+        ],
     )
     event = RedemptionCreated(
         eventId=OUTBOX_EVENT_ID,
@@ -312,7 +320,7 @@ def outbox_item() -> dict[str, Any]:
         clientId="demo-merchant",
         data=RedemptionCreatedData(
             id=request_id,
-            redemptionType="MERCHANDISE",
+            redemptionType=redemption_type,
             accountId="RANACALICE0001",
             lastFour="4444",
             redemptionIds=[rid],
@@ -370,6 +378,7 @@ def notification_events() -> dict[str, dict[str, Any]]:
     webhook_queue = "arn:aws:sqs:us-east-1:123456789012:WebhookDeliveryQueue"
     return {
         "dynamodb-ledger-outbox-event": stream_event([outbox_item()]),
+        "dynamodb-ledger-cashback-event": stream_event([outbox_item("CASHBACK")]),
         "sqs-webhook-delivery": sqs_event([json.dumps(webhook_delivery())], queue_arn=webhook_queue),
     }
 
@@ -449,6 +458,34 @@ def events() -> dict[str, dict[str, Any]]:
         **redemption_events(),
         **authorizer_events(),
         **notification_events(),
+        **settlement_events(),
+    }
+
+
+def settlement_events() -> dict[str, dict[str, Any]]:
+    """The settlement function's two schedules (their Input, as EventBridge Scheduler delivers it)
+    and an issuer's acknowledgement file arriving in the bucket."""
+    bucket = "rewards-dev-settlement-123456789012"
+    key = "acks/demo-issuer-20261120-000001.ack.csv"
+    return {
+        "scheduler-settlement": {"task": "settle"},
+        "scheduler-reconciliation": {"task": "reconcile"},
+        "s3-acknowledgement": {
+            "Records": [
+                {
+                    "eventVersion": "2.1",
+                    "eventSource": "aws:s3",
+                    "awsRegion": "us-east-1",
+                    "eventTime": "2026-11-21T09:00:00.000Z",
+                    "eventName": "ObjectCreated:Put",
+                    "s3": {
+                        "s3SchemaVersion": "1.0",
+                        "bucket": {"name": bucket, "arn": f"arn:aws:s3:::{bucket}"},
+                        "object": {"key": key, "size": 120, "eTag": "0" * 32, "sequencer": "0065A1B2C3D4E5F601"},
+                    },
+                }
+            ]
+        },
     }
 
 

@@ -1,4 +1,5 @@
-"""Create every table, queue, topic and SES identity/template that template.yaml declares, on moto (or any endpoint)."""
+"""Create every table, queue, bucket, topic and SES identity/template that template.yaml declares, on moto
+(or any endpoint)."""
 
 from __future__ import annotations
 
@@ -43,6 +44,23 @@ def create_queues(sqs: Any, resolver: Resolver) -> dict[str, str]:
         name = resolver.physical_name(logical_id)
         urls[logical_id] = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
     return urls
+
+
+def create_buckets(s3: Any, resolver: Resolver) -> dict[str, str]:
+    """Every AWS::S3::Bucket, named as the template names it, versioned and private as declared."""
+    names = {}
+    for logical_id, resource in resources("AWS::S3::Bucket").items():
+        props = resolver.resolve(resource.get("Properties", {}))
+        name = str(props.get("BucketName") or resolver.physical_name(logical_id).lower())
+        s3.create_bucket(Bucket=name)
+        if "VersioningConfiguration" in props:
+            s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=props["VersioningConfiguration"])
+        if "PublicAccessBlockConfiguration" in props:
+            s3.put_public_access_block(
+                Bucket=name, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"]
+            )
+        names[logical_id] = name
+    return names
 
 
 def create_topics(sns: Any, resolver: Resolver) -> dict[str, str]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tools.cli import Problem
-from tools.samtemplate import REGION, load
+from tools.samtemplate import REGION, Resolver, load
 
 LOCAL_ENDPOINT = "http://127.0.0.1:5000"  # make run's moto server
 LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
@@ -30,6 +30,7 @@ class Target:
     pan_key_parameter: str  # with its leading slash
     webhook_secret_prefix: str  # with its leading slash
     description: str
+    settlement_bucket: str = ""
 
     def client(self, service: str) -> Any:
         return self.session.client(service, endpoint_url=self.endpoint_url)
@@ -60,6 +61,11 @@ def resolve(args: argparse.Namespace) -> Target:
             "/" + template_default("PanHashKeyParameterName"),
             "/" + template_default("WebhookSecretParameterPrefix"),
             f"local stack {args.local_prefix}",
+            str(
+                Resolver(prefix=args.local_prefix).resolve(
+                    load()["Resources"]["SettlementBucket"]["Properties"]["BucketName"]
+                )
+            ),
         )
     if args.stack_name is None:
         raise Problem("say where: --stack-name NAME (a deployed stack) or --local-prefix PREFIX (make run)")
@@ -78,6 +84,7 @@ def resolve(args: argparse.Namespace) -> Target:
         "/" + parameters.get("PanHashKeyParameterName", template_default("PanHashKeyParameterName")),
         "/" + parameters.get("WebhookSecretParameterPrefix", template_default("WebhookSecretParameterPrefix")),
         f"stack {args.stack_name} ({session.region_name})",
+        outputs.get("SettlementBucketName", ""),
     )
 
 

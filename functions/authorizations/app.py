@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from rewards import runtime
 from rewards.http import PWR_SOURCE, build_resolver, current_caller, lambda_entry
 from rewards.models.pwr import Authorization, AuthorizationPostResponse, AuthorizationRequest
-from rewards.observability import metrics
+from rewards.observability import logger, metrics
 from rewards.services.authorizations import NEXT_TOKEN_HEADER, QUEUED_MESSAGE, parse_categories
 from rewards.services.metrics import record_outcome
 from rewards.settings import AuthorizationsSettings
@@ -39,7 +39,10 @@ def post_authorization(request: AuthorizationRequest) -> list[AuthorizationPostR
     service = runtime.authorization_service()
     if request.queueTransaction == "Y":
         message = service.queue_message(caller, request)
-        runtime.authorization_queue().send(message.model_dump_json(exclude_none=True), origin=message.origin)
+        message_id = runtime.authorization_queue().send(
+            message.model_dump_json(exclude_none=True), origin=message.origin
+        )
+        logger.info("authorization queued", extra={"message_id": message_id, "external_id": message.externalId})
         return [AuthorizationPostResponse(responseMessage=QUEUED_MESSAGE)]
     processed = service.process_request(caller, request)
     if not processed.replayed:

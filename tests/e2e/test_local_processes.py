@@ -71,6 +71,41 @@ def test_concurrent_invocations_of_a_function_run_at_once_each_in_its_own_contai
     assert seen[-1] in seen[:3] and functions_host.containers(QUEUE_CONSUMER) == 3
 
 
+def test_concurrent_api_requests_each_see_their_own_event(host):
+    """Powertools' event handler keeps the request being served on its BaseRouter class (one per
+    process, as on Lambda): requests served in threads of one process must not swap bodies."""
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+    from tools.apigw import http_event
+
+    functions_host, script = host
+
+    def handler(module: types.ModuleType, event: dict[str, Any]) -> Any:
+        if not hasattr(module, "app"):
+            module.app = APIGatewayHttpResolver()  # type: ignore[attr-defined]
+
+            @module.app.post("/echo")  # type: ignore[attr-defined, untyped-decorator]
+            def echo() -> dict[str, Any]:
+                time.sleep(0.05)  # the other requests arrive meanwhile
+                return dict(module.app.current_event.json_body)  # type: ignore[attr-defined]
+
+        return module.app.resolve(event, None)  # type: ignore[attr-defined]
+
+    script[API_FUNCTION] = handler
+    answers: dict[int, Any] = {}
+
+    def call(n: int) -> None:
+        answers[n] = functions_host.invoke(API_FUNCTION, http_event("POST", "/echo", body={"n": n}))
+
+    threads = [threading.Thread(target=call, args=(n,), daemon=True) for n in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    import json
+
+    assert {n: json.loads(answer["body"])["n"] for n, answer in answers.items()} == {n: n for n in range(5)}
+
+
 def test_another_function_waits_for_the_running_ones_and_gets_its_own_environment(host):
     functions_host, script = host
     inside, release = threading.Event(), threading.Event()

@@ -30,13 +30,16 @@ API_FILES = [p for p in FILES if p.name.startswith("apigw-")]
 SQS_FILES = [p for p in FILES if p.name.startswith("sqs-")]
 AUTHORIZER_FILES = [p for p in FILES if p.name.startswith("authorizer-")]
 STREAM_FILES = [p for p in FILES if p.name.startswith("dynamodb-")]
+SCHEDULE_FILES = [p for p in FILES if p.name.startswith("scheduler-")]
+S3_FILES = [p for p in FILES if p.name.startswith("s3-")]
 ROUTES = {route.route_key: route for route in http_routes()}
 
 
-def test_every_event_file_is_an_api_authorizer_queue_or_stream_event():
+def test_every_event_file_is_an_api_authorizer_queue_stream_schedule_or_bucket_event():
     assert FILES, "events/ is empty: run `make events`"
     kinds = set(API_FILES) | set(SQS_FILES) | set(AUTHORIZER_FILES) | set(STREAM_FILES)
-    assert set(FILES) == kinds, "event files are named apigw-, authorizer-, sqs- or dynamodb-*.json"
+    kinds |= set(SCHEDULE_FILES) | set(S3_FILES)
+    assert set(FILES) == kinds, "event files are named apigw-, authorizer-, sqs-, dynamodb-, scheduler- or s3-*.json"
 
 
 def functions_with_an_event() -> set[str]:
@@ -49,7 +52,24 @@ def functions_with_an_event() -> set[str]:
         found |= {function for function, _, _ in stream_consumers()}
     if AUTHORIZER_FILES:
         found.add("AuthorizerFunction")
+    found |= {function for function, kind, _ in event_sources() if kind == "ScheduleV2" and SCHEDULE_FILES}
+    found |= {function for function, kind, _ in event_sources() if kind == "S3" and S3_FILES}
     return found
+
+
+def event_sources() -> list[tuple[str, str, dict[str, object]]]:
+    """(function, event type, properties) of every event the template declares."""
+    return [
+        (function, event["Type"], event.get("Properties", {}))
+        for function, resource in resources("AWS::Serverless::Function").items()
+        for event in resource["Properties"].get("Events", {}).values()
+    ]
+
+
+@pytest.mark.parametrize("path", SCHEDULE_FILES, ids=lambda p: p.stem)
+def test_schedule_events_are_the_input_of_a_declared_schedule(path):
+    inputs = [json.loads(str(props["Input"])) for _, kind, props in event_sources() if kind == "ScheduleV2"]
+    assert json.loads(path.read_text()) in inputs
 
 
 def test_every_function_has_an_event():

@@ -174,11 +174,19 @@ def test_tables_are_durable_encrypted_on_demand_and_retained(table_id):
 def test_the_history_index_is_declared_with_exactly_what_the_listings_read():
     from rewards.adapters.ledger_items import HISTORY_ATTRIBUTES, HISTORY_INDEX
 
-    [index] = resources(TABLE)["LedgerTable"]["Properties"]["GlobalSecondaryIndexes"]
-    assert index["IndexName"] == HISTORY_INDEX
+    indexes = {i["IndexName"]: i for i in resources(TABLE)["LedgerTable"]["Properties"]["GlobalSecondaryIndexes"]}
+    index = indexes[HISTORY_INDEX]
     assert [k["AttributeName"] for k in index["KeySchema"]] == ["gsi1pk", "gsi1sk"]
     assert index["Projection"]["ProjectionType"] == "INCLUDE"  # not ALL: no wider than the queries need
     assert sorted(index["Projection"]["NonKeyAttributes"]) == sorted(HISTORY_ATTRIBUTES)
+
+
+def test_the_settlement_index_is_the_one_the_rebate_store_queries():
+    from rewards.adapters.rebate_items import SETTLE_INDEX
+
+    indexes = {i["IndexName"]: i for i in resources(TABLE)["LedgerTable"]["Properties"]["GlobalSecondaryIndexes"]}
+    assert [k["AttributeName"] for k in indexes[SETTLE_INDEX]["KeySchema"]] == ["settlePk", "settleSk"]
+    assert sorted(indexes) == sorted(["gsi1", SETTLE_INDEX])
 
 
 @pytest.mark.parametrize("table_id", sorted(resources(TABLE)))

@@ -131,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         state_dir=args.state_dir,
         webhook_port=args.webhook_port or None,
         echo_webhooks=True,
+        settlement_every=60.0,
         sqs_concurrency=args.sqs_concurrency,
         item_level_transactions=args.item_level_transactions,
     )

@@ -19,12 +19,12 @@ import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from tools.samtemplate import ACCOUNT, REGION, Resolver, function_property, handler_path, resources
+from tools.samtemplate import ACCOUNT, REGION, Resolver, function_property, handler_path, http_routes, resources
 
 # Fake credentials: moto accepts anything, and nothing here may reach a real account.
 LOCAL_AWS_ENVIRONMENT = {
@@ -141,6 +141,12 @@ class FunctionHost:
         self._idle: dict[str, list[ModuleType]] = {}
         self._containers: dict[str, int] = {}  # function -> how many containers it has
         self._runtime_built_for: dict[str, str] | None = None
+        # Powertools' event handler keeps the request it serves on its BaseRouter class
+        # (current_event, lambda_context, the middleware frames): one per process, as Lambda runs one
+        # invocation per process. Here every function shares this process, so the HTTP API functions
+        # serve one request at a time, or concurrent requests would swap bodies.
+        self._api_functions = {route.function for route in http_routes()}
+        self._one_request = threading.Lock()
 
     def containers(self, logical_id: str) -> int:
         """How many containers the function has had to start (its peak concurrency)."""
@@ -156,8 +162,12 @@ class FunctionHost:
         wanted = self.environments[logical_id]
         with self._room.enter(logical_id, lambda: self._apply(wanted), self._restore):
             module = self._take_container(logical_id)
+            serving: AbstractContextManager[object] = (
+                self._one_request if logical_id in self._api_functions else nullcontext()
+            )
             try:
-                return getattr(module, function_name)(event, context)
+                with serving:
+                    return getattr(module, function_name)(event, context)
             finally:
                 with self._pool:
                     self._idle[logical_id].append(module)

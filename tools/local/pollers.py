@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from pathlib import Path
@@ -32,6 +33,18 @@ SQS_CONCURRENCY = 5  # concurrent batches per queue: where Lambda's SQS event so
 IDLE_PAUSE_SECONDS = 0.1
 STREAM_RETRIES = 3  # locally, a stream batch that keeps failing is logged and skipped
 VISIBILITY_SLACK_SECONDS = 0.005  # moto keeps visibility in float milliseconds
+TRACE_VARIABLE = "LOCAL_SQS_TRACE"  # a file: one JSON line per SQS batch delivered (bench.soak --trace)
+_trace_lock = threading.Lock()
+
+
+def trace_delivery(**fields: Any) -> None:
+    """Appends one JSON line to the file LOCAL_SQS_TRACE names, if it names one."""
+    path = os.environ.get(TRACE_VARIABLE)
+    if not path:
+        return
+    line = json.dumps({"at": round(time.time(), 3), "thread": threading.current_thread().name, **fields})
+    with _trace_lock, open(path, "a") as trace:
+        trace.write(line + "\n")
 
 
 class Poller:
@@ -91,6 +104,15 @@ def _sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
         "eventSourceARN": queue_arn,
         "awsRegion": REGION,
     }
+
+
+def _external_id(message: dict[str, Any]) -> str | None:
+    """The body's externalId (already masked by the sender), to follow a message in a trace."""
+    try:
+        body = json.loads(message["Body"])
+    except ValueError:
+        return None
+    return body.get("externalId") if isinstance(body, dict) else None
 
 
 def sqs_concurrency(props: dict[str, Any], wanted: int = SQS_CONCURRENCY) -> int:
@@ -185,11 +207,25 @@ class SqsPoller(Poller):
             reported = (result or {}).get("batchItemFailures", []) if self.partial else []
             failed = {item["itemIdentifier"] for item in reported}
         done = [m for m in messages if m["MessageId"] not in failed]
+        not_deleted: list[str] = []
         if done:
-            self.sqs.delete_message_batch(
+            answer = self.sqs.delete_message_batch(
                 QueueUrl=self.queue_url,
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
             )
+            not_deleted = [done[int(entry["Id"])]["MessageId"] for entry in answer.get("Failed", [])]
+            if not_deleted:  # they come back after the visibility timeout and replay their first result
+                log.warning(
+                    "%s: %d processed messages not deleted: %s", self.function, len(not_deleted), answer["Failed"]
+                )
+        trace_delivery(
+            queue=self.queue_arn.rsplit(":", 1)[-1],
+            messages=[
+                (m["MessageId"], m["Attributes"].get("ApproximateReceiveCount"), _external_id(m)) for m in messages
+            ],
+            failed=sorted(failed),
+            not_deleted=not_deleted,
+        )
         if failed:
             self._retry_at_once([m for m in messages if m["MessageId"] in failed], untouched)
 
@@ -353,6 +389,58 @@ class EmailFolder(Poller):
         """Remove the files of a previous run (moto starts empty): only the HTML this class writes."""
         for old in self.folder.glob("*.html"):
             old.unlink()
+
+
+class SettlementFolder(Poller):
+    """The settlement bucket, where a person can reach it: every ``schedule`` seconds (if set) the
+    settlement function's scheduled run (yesterday's file, once); every settlement file and manifest copied
+    into ``folder``; every acknowledgement file dropped into ``folder/acks/`` uploaded under acks/
+    and handed to the acknowledgement function as S3's event, its report copied to ``folder/reports/``."""
+
+    name = "settlement"
+
+    def __init__(
+        self, host: FunctionHost, s3: Any, bucket: str, folder: Path, schedule: float | None, interval: float = 1.0
+    ) -> None:
+        super().__init__()
+        self.host, self.s3, self.bucket, self.folder = host, s3, bucket, folder
+        self.schedule, self.interval = schedule, interval
+        self.last_run = 0.0
+        self.applied: dict[str, float] = {}  # acknowledgement file -> the mtime applied
+
+    def poll_once(self, worker: int = 0) -> None:
+        if self.schedule is not None and time.monotonic() - self.last_run >= self.schedule:
+            self.last_run = time.monotonic()
+            self.host.invoke("SettlementFunction", {"task": "settle"})
+        self.copy_files()
+        self.apply_acknowledgements()
+        self._stop.wait(self.interval)
+
+    def copy_files(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for prefix, where in (("settlement/", self.folder), ("reports/", self.folder / "reports")):
+            listing = self.s3.list_objects_v2(Bucket=self.bucket, Prefix=prefix)
+            for entry in listing.get("Contents", []):
+                target = where / entry["Key"].rsplit("/", 1)[1]
+                if target.exists() and target.stat().st_size == entry["Size"]:
+                    continue
+                where.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(self.s3.get_object(Bucket=self.bucket, Key=entry["Key"])["Body"].read())
+
+    def apply_acknowledgements(self) -> None:
+        acks = self.folder / "acks"
+        acks.mkdir(parents=True, exist_ok=True)
+        for path in sorted(acks.glob("*.csv")):
+            changed = path.stat().st_mtime
+            if self.applied.get(path.name) == changed:
+                continue
+            key = f"acks/{path.name}"
+            self.s3.put_object(Bucket=self.bucket, Key=key, Body=path.read_bytes())
+            record: dict[str, Any] = {"eventSource": "aws:s3", "eventName": "ObjectCreated:Put"}
+            record["s3"] = {"bucket": {"name": self.bucket}, "object": {"key": key, "size": path.stat().st_size}}
+            self.host.invoke("RebateAcksFunction", {"Records": [record]})
+            self.applied[path.name] = changed
+            log.info("acknowledgement %s applied; report in %s", path.name, self.folder / "reports")
 
 
 def start_pollers(

@@ -18,7 +18,7 @@ from tools.local.gateway import Gateway
 from tools.local.keys import STATE_DIR, ensure_keys, register_local_key, save_local_clients
 from tools.local.moto_server import MotoServer, ensure_free
 from tools.local.motoview import MotoView
-from tools.local.pollers import SQS_CONCURRENCY, EmailFolder, Poller, start_pollers
+from tools.local.pollers import SQS_CONCURRENCY, EmailFolder, Poller, SettlementFolder, start_pollers
 from tools.local.webhook_receiver import DEFAULT_PORT as WEBHOOK_PORT
 from tools.local.webhook_receiver import WebhookReceiver, register_webhook_secrets
 from tools.samtemplate import REGION, ROOT, Resolver, resources
@@ -26,7 +26,7 @@ from tools.samtemplate import REGION, ROOT, Resolver, resources
 DEMO_CONFIG = ROOT / "config" / "demo.yaml"
 DEFAULT_PREFIX = "rewards-local"
 PAN_KEY_FILE = "pan-hash-key"
-SERVICES = ("dynamodb", "dynamodbstreams", "sqs", "sns", "ses", "ssm")
+SERVICES = ("dynamodb", "dynamodbstreams", "sqs", "sns", "ses", "ssm", "s3")
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
 
 log = logging.getLogger("tools.local.stack")
@@ -46,6 +46,9 @@ class StackOptions:
     item_level_transactions: bool = True  # moto rolls back by touched items, not table copies (tools.moto_lock)
     webhook_port: int | None = WEBHOOK_PORT  # the Auth Notifier receiver; 0 picks a free port, None: none
     echo_webhooks: bool = False  # print each call the receiver gets
+    # seconds between the settlement function's scheduled runs (make run: 60); None: only on request,
+    # since a background invocation switches this process's environment to the stack's
+    settlement_every: float | None = None
 
 
 @dataclass
@@ -59,16 +62,22 @@ class LocalStack:
     clients: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, str] = field(default_factory=dict)
     queues: dict[str, str] = field(default_factory=dict)
+    buckets: dict[str, str] = field(default_factory=dict)
     private_key: Path | None = None
     webhook: WebhookReceiver | None = None
     webhook_problem: str = ""  # why the receiver did not start
     local_clients: list[str] = field(default_factory=list)  # clients the local key signs for
     own_key_clients: list[str] = field(default_factory=list)  # clients with keys of their own
     emails: EmailFolder | None = None
+    settlement: SettlementFolder | None = None
 
     @property
     def emails_dir(self) -> Path:
         return self.options.state_dir / "emails"
+
+    @property
+    def settlement_dir(self) -> Path:
+        return self.options.state_dir / "settlement"
 
     @property
     def url(self) -> str:
@@ -117,6 +126,14 @@ class LocalStack:
                 self.emails.clear()
                 self.emails.refresh()
                 self.emails.start()
+                self.settlement = SettlementFolder(
+                    host,
+                    self.clients["s3"],
+                    self.buckets["SettlementBucket"],
+                    self.settlement_dir,
+                    schedule=options.settlement_every,
+                )
+                self.settlement.start()
         except BaseException:
             self.stop()
             raise
@@ -141,6 +158,7 @@ class LocalStack:
         self.tables = provision.create_tables(clients["dynamodb"], resolver)
         self.queues = provision.create_queues(clients["sqs"], resolver)
         provision.create_topics(clients["sns"], resolver)
+        self.buckets = provision.create_buckets(clients["s3"], resolver)
         provision.create_email_identities(clients["ses"], resolver)
         provision.create_email_templates(clients["ses"], resolver)
         secret = self._card_hash_key()
@@ -206,6 +224,9 @@ class LocalStack:
             self.emails.stop()
             self.emails.refresh()  # the last ones, while moto still holds them
             self.emails = None
+        if self.settlement is not None:
+            self.settlement.stop()
+            self.settlement = None
         if self.webhook is not None:
             self.webhook.stop()
             self.webhook = None

@@ -18,6 +18,9 @@ PWR_AUTHORIZATION_PROCESSED: Literal["pwr.authorization.processed"] = "pwr.autho
 DR_REDEMPTION_CREATED: Literal["dr.redemption.created"] = "dr.redemption.created"
 DR_REDEMPTION_CREDITED: Literal["dr.redemption.credited"] = "dr.redemption.credited"
 DR_STATEMENT_CREDIT_RECORDED: Literal["dr.statement_credit.recorded"] = "dr.statement_credit.recorded"
+REBATE_SENT: Literal["rebate.sent"] = "rebate.sent"
+REBATE_POSTED: Literal["rebate.posted"] = "rebate.posted"
+REBATE_REJECTED: Literal["rebate.rejected"] = "rebate.rejected"
 
 
 class _Model(BaseModel):
@@ -128,8 +131,60 @@ class StatementCreditRecorded(_Event):
     data: StatementCreditRecordedData
 
 
+class RebateFileData(_Model):
+    fileId: str
+    clientId: str
+    businessDate: str
+    lines: int
+    totals: dict[str, str]  # currency -> cash amount
+
+
+class RebateSent(_Event):
+    """A settlement file was written: its rebates are SENT (one event per file, not per line)."""
+
+    eventType: Literal["rebate.sent"] = REBATE_SENT
+    data: RebateFileData
+
+
+class RebatesPostedData(RebateFileData):
+    acknowledgement: str  # the acknowledgement file's object key
+
+
+class RebatePosted(_Event):
+    """An acknowledgement file marked rebates POSTED (one event per acknowledgement file)."""
+
+    eventType: Literal["rebate.posted"] = REBATE_POSTED
+    data: RebatesPostedData
+
+
+class RebateRejectedData(_Model):
+    reference: str
+    fileId: str
+    accountId: str
+    lastFour: str
+    cashAmount: str
+    currency: str
+    pointsCredited: str
+    pointBalance: str
+    reason: str | None = None
+    occurredAt: str
+
+
+class RebateRejected(_Event):
+    """The issuer refused one rebate: its points went back to the pool (a REBATE_REJECTED credit)."""
+
+    eventType: Literal["rebate.rejected"] = REBATE_REJECTED
+    data: RebateRejectedData
+
+
 CommittedEvent = Annotated[
-    AuthorizationProcessed | RedemptionCreated | RedemptionCredited | StatementCreditRecorded,
+    AuthorizationProcessed
+    | RedemptionCreated
+    | RedemptionCredited
+    | StatementCreditRecorded
+    | RebateSent
+    | RebatePosted
+    | RebateRejected,
     Field(discriminator="eventType"),
 ]
 EVENT: TypeAdapter[CommittedEvent] = TypeAdapter(CommittedEvent)

@@ -18,6 +18,7 @@ from rewards.settings import (
     ConfigurationSettings,
     LedgerSettings,
     NotifierSettings,
+    SettlementSettings,
     WebhookSenderSettings,
     settings,
 )
@@ -26,13 +27,14 @@ if TYPE_CHECKING:
     from rewards.adapters.config_store import ConfigStore
     from rewards.adapters.dynamo_ledger import DynamoLedger
     from rewards.adapters.queue import AuthorizationQueue
-    from rewards.notifications.adapters import MarkerStore, Visibility
+    from rewards.notifications.adapters import ClientDirectory, MarkerStore, Visibility
     from rewards.notifications.service import Notifier, WebhookSender
     from rewards.security.verifier import RequestVerifier
     from rewards.services.authorizations import AuthorizationService
     from rewards.services.profiles import ProfileService
     from rewards.services.redemptions import RedemptionService
     from rewards.services.reprocess import ReprocessService
+    from rewards.settlement.service import RebateService
 
 SECRET_MAX_AGE_SECONDS = 300
 # A send's own timeouts (connect 2 s, read 5 s, bounded retries) end well inside the lease.
@@ -105,6 +107,9 @@ def reset() -> None:
         notifier,
         webhook_sender,
         visibility,
+        rebate_service,
+        settlement_service,
+        client_directory,
     ):
         function.cache_clear()
     ssm_provider.cache_clear()
@@ -214,3 +219,31 @@ def visibility() -> Visibility:
 
 def retry_base_seconds() -> int:
     return settings(WebhookSenderSettings).webhook_retry_base_seconds
+
+
+@cache
+def client_directory() -> ClientDirectory:
+    from rewards.adapters.dynamo import Table
+    from rewards.notifications.adapters import ClientDirectory
+
+    return ClientDirectory(Table(aws_client("dynamodb"), settings(ConfigurationSettings).config_table))
+
+
+@cache
+def rebate_service() -> RebateService:
+    """Recording instructions: the ledger table only."""
+    from rewards.adapters.rebate_store import DynamoRebateStore
+    from rewards.settlement.service import RebateService
+
+    return RebateService(DynamoRebateStore(ledger().table, ledger()), ledger(), config_store())
+
+
+@cache
+def settlement_service() -> RebateService:
+    """Settling, acknowledgements and reconciliation: the settlement bucket as well."""
+    from rewards.adapters.rebate_store import DynamoRebateStore
+    from rewards.adapters.settlement_bucket import S3SettlementBucket
+    from rewards.settlement.service import RebateService
+
+    bucket = S3SettlementBucket(aws_client("s3"), settings(SettlementSettings).settlement_bucket)
+    return RebateService(DynamoRebateStore(ledger().table, ledger()), ledger(), config_store(), bucket)

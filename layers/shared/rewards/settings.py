@@ -89,6 +89,16 @@ class WebhookSenderSettings(FunctionSettings):
     webhook_retry_base_seconds: int = Field(30, alias="WEBHOOK_RETRY_BASE_SECONDS", ge=0, le=900)
 
 
+class RebateSettings(LedgerSettings):
+    """The rebate recorder: instructions on the ledger table."""
+
+
+class SettlementSettings(LedgerSettings):
+    """Settlement files, acknowledgements and reconciliation: the settlement bucket as well."""
+
+    settlement_bucket: str = Field(alias="SETTLEMENT_BUCKET_NAME", min_length=3, max_length=63)
+
+
 def settings(model: type[S]) -> S:
     """``model`` from the current environment; validated once per distinct environment."""
     found = _validated(model, tuple(sorted((n, os.environ[n]) for n in model.variables() if n in os.environ)))

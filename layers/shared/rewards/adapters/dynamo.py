@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
@@ -114,6 +114,16 @@ class Table:
             start = response.get("LastEvaluatedKey")
             if not start or (limit is not None and len(items) >= limit):
                 return items[:limit] if limit is not None else items
+            kwargs["ExclusiveStartKey"] = start
+
+    def query_pages(self, **kwargs: Any) -> Iterator[Item]:
+        """A query's items as its pages arrive (bounded memory, however many there are)."""
+        while True:
+            response = self._call(self.client.query, TableName=self.name, **kwargs)
+            yield from (from_item(raw) for raw in response.get("Items", []))
+            start = response.get("LastEvaluatedKey")
+            if not start:
+                return
             kwargs["ExclusiveStartKey"] = start
 
     def scan(self, **kwargs: Any) -> Iterable[Item]:

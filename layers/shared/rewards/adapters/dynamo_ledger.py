@@ -52,6 +52,9 @@ class _Unanswered(Exception):
     """Every send failed without an answer: whether it committed is only known by reading."""
 
 
+Unanswered = _Unanswered
+
+
 class DynamoLedger:
     def __init__(self, table: Table, sleep: Callable[[float], None] = time.sleep) -> None:
         self.table = table
@@ -74,6 +77,16 @@ class DynamoLedger:
 
     def _transact(self, ops: list[Op]) -> TransactionRefused | None:
         return self._send(lambda token: self.table.transact(ops, token))
+
+    # Other adapters of the same table (rebates) commit through the same sending.
+    def send(self, write: Callable[[str], None]) -> TransactionRefused | None:
+        return self._send(write)
+
+    def transact(self, ops: list[Op]) -> TransactionRefused | None:
+        return self._transact(ops)
+
+    def movement_ops(self, movement: Movement, seen: Decimal, now: datetime) -> list[Op]:
+        return self._movement_ops(movement, seen, now)
 
     def _current(self, refused: TransactionRefused, role: str, key: tuple[str, str]) -> Item | None:
         return refused.current.get(role) or self.table.get(*key)

@@ -215,6 +215,10 @@ class Program(Strict):
     )
     emails: EmailSwitches = EmailSwitches()
     catalog: RewardCatalog = RewardCatalog()
+    rebateDescriptor: Annotated[str, Field(min_length=1, max_length=22), NO_CARD_NUMBER] = "Points rebate"
+    issuerClientId: str | None = Field(
+        default=None, description="set by the configuration loader: the ISSUER client listing this program"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -261,6 +265,22 @@ class Webhook(Strict):
         return self
 
 
+class Settlement(Strict):
+    """When an issuer's business day closes for rebates (docs/settlement.md): at ``cutOffTime`` in
+    ``timeZone``. A rebate committed at or after the cut-off belongs to the next business day."""
+
+    cutOffTime: str = Field(default="00:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM, 24-hour")
+    timeZone: str = Field(default="UTC", max_length=64)
+    lateDays: int = Field(default=7, ge=1, le=31, description="earlier days a file picks late rebates up from")
+    postingDays: int = Field(default=5, ge=1, le=60, description="days a sent rebate may wait for its POSTED")
+
+    @model_validator(mode="after")
+    def _zone(self) -> Self:
+        if not is_time_zone(self.timeZone):
+            raise ValueError(f"timeZone {self.timeZone} is not an IANA time zone (e.g. UTC, America/New_York)")
+        return self
+
+
 class Client(Strict):
     clientId: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")
     name: Annotated[str, Field(min_length=1, max_length=100), NO_CARD_NUMBER]
@@ -269,6 +289,7 @@ class Client(Strict):
     programIds: list[ProgramId] = Field(min_length=1)
     consumerKeys: list[ConsumerKey] = Field(default_factory=list, max_length=2)
     webhook: Webhook | None = None
+    settlement: Settlement = Settlement()
 
 
 class PreferencesDoc(Strict):
@@ -361,3 +382,21 @@ class ConfigurationDocument(Strict):
                     if account_household.programId != account.programId:
                         raise ValueError(f"account {account.accountId}: household is in another program")
         return self
+
+    @model_validator(mode="after")
+    def _one_issuer_per_program(self) -> Self:
+        """Rebates are settled with the program's ISSUER client: a program has at most one."""
+        issuers: dict[str, str] = {}
+        for client in self.clients:
+            for pid in client.programIds if client.role is ClientRole.ISSUER else []:
+                if pid in issuers:
+                    raise ValueError(f"program {pid} has two ISSUER clients ({issuers[pid]}, {client.clientId})")
+                issuers[pid] = client.clientId
+        return self
+
+    def issuer_of(self, program_id: str) -> str | None:
+        """The ISSUER client that lists the program (rebates are settled with it), if any."""
+        for client in self.clients:
+            if client.role is ClientRole.ISSUER and program_id in client.programIds:
+                return client.clientId
+        return None
