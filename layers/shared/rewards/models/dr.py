@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -134,6 +135,20 @@ class CreditRequest(Request):
     description: Text160 | None = None
 
 
+class UpdateRedemptionStatusRequest(Request):
+    """Update Redemption Status: the fulfilment partner's report on one redemption line."""
+
+    redemptionId: Annotated[int, Field(ge=1, le=999_999_999_999_999_999)] | None = Field(
+        default=None,
+        description="Mastercard: required; here the path's id, so optional, and equal to it when sent.",
+        json_schema_extra={"x-narrowed": True},
+    )
+    statusCode: Literal["B", "I", "N", "O", "S"] = Field(
+        description="B back order, I invoice received, N order sent, O order placed, S shipping date."
+    )
+    backOrderDate: date | None = Field(default=None, description="Required with B (YYYY-MM-DD), else absent.")
+
+
 # -- responses ---------------------------------------------------------------------------
 class RedeemedItem(Response):
     itemId: str
@@ -190,3 +205,12 @@ class HistoryEntry(Response):
 class RedemptionHistory(Response):
     redemptions: list[HistoryEntry]
     nextToken: str | None = absent()
+
+
+class RedemptionStatusResponse(Response):
+    redemptionId: int
+    statusCode: str
+    backOrderDate: str | None = absent()
+    statusUpdatedAt: str = Field(
+        description="Extension: when the report was recorded.", json_schema_extra={"x-extension": True}
+    )
