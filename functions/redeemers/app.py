@@ -30,7 +30,9 @@ SETTINGS = CardholderSettings  # this function's environment (template.yaml)
 )
 def get_redeemer(
     id: Annotated[str, Path(min_length=1, max_length=30)],
-    redemption_type: Literal["PWR", "DR"],
+    redemption_type: Annotated[
+        Literal["PWR", "DR"], Query(description="Mastercard: PWR; DR answers the Digital Redemptions checkout view.")
+    ],
     user_id_type: Annotated[Literal["RANAC"], Query()] = "RANAC",
     redemption_item_id: Annotated[str | None, Query(min_length=1, max_length=20)] = None,
     includes: Annotated[

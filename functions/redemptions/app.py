@@ -94,7 +94,20 @@ IdempotencyKey = Annotated[
         ),
     ),
 ]
-RedemptionId = Annotated[str, Path(pattern=r"^[1-9]\d{0,18}$", description="An item's numeric redemptionId")]
+RedemptionId = Annotated[
+    str, Path(pattern=r"^[1-9]\d{0,18}$", description="An item's numeric redemptionId from POST /redemptions")
+]
+StatusRedemptionId = Annotated[
+    str,
+    Path(
+        pattern=r"^[1-9]\d{0,18}$",
+        description=(
+            "Extension: the path carries Update Redemption Status's redemptionId (an item's numeric redemptionId); "
+            "Mastercard publishes no method or path for it."
+        ),
+    ),
+]
+HISTORY_NAMES = "Extension: Digital Redemptions publishes no history parameters; named as GET /authorizations' are."
 
 
 @app.post(
@@ -144,7 +157,7 @@ def post_credit(id: RedemptionId, idempotency: IdempotencyKey = None) -> CreditR
     ),
     openapi_extensions=answers(409, 503),
 )
-def put_status(id: RedemptionId, request: UpdateRedemptionStatusRequest) -> RedemptionStatusResponse:
+def put_status(id: StatusRedemptionId, request: UpdateRedemptionStatusRequest) -> RedemptionStatusResponse:
     return service().update_status(current_caller(app), int(id), request)
 
 
@@ -155,12 +168,14 @@ def put_status(id: RedemptionId, request: UpdateRedemptionStatusRequest) -> Rede
     description="Newest first, limit per page; pass the answer's next_token to get the next page.",
 )
 def get_redemptions(
-    user_id: Annotated[str, Query(min_length=1, max_length=30)],
-    from_date: date,
-    to_date: date,
-    user_id_type: Annotated[Literal["RANAC"], Query()] = "RANAC",
-    limit: Annotated[int, Query(ge=1, le=100)] = 25,
-    next_token: Annotated[str | None, Query(min_length=1, max_length=2048)] = None,
+    user_id: Annotated[str, Query(min_length=1, max_length=30, description=HISTORY_NAMES)],
+    from_date: Annotated[date, Query(description=HISTORY_NAMES)],
+    to_date: Annotated[date, Query(description=HISTORY_NAMES)],
+    user_id_type: Annotated[Literal["RANAC"], Query(description=HISTORY_NAMES)] = "RANAC",
+    limit: Annotated[int, Query(ge=1, le=100, description="Extension: entries per page.")] = 25,
+    next_token: Annotated[
+        str | None, Query(min_length=1, max_length=2048, description="Extension: the previous page's nextToken.")
+    ] = None,
 ) -> RedemptionHistory:
     return service().history(current_caller(app), user_id, from_date, to_date, limit, next_token)
 

@@ -83,7 +83,7 @@ class AuthorizationFields(Request):
 
     accountId: str = Field(min_length=1, max_length=30)
     accountIdType: Literal["BAN", "RANAC"] = Field(
-        **narrowed("Mastercard: a string of at most 5 characters, BAN supported; here BAN or RANAC.")
+        max_length=5, **narrowed("Mastercard: a string of at most 5 characters, BAN supported; here BAN or RANAC.")
     )
     acquiringInstitutionIdCode: Annotated[
         str, Field(min_length=1, max_length=6, pattern=r"^\d+$", **narrowed("Mastercard: 1-6 characters; digits."))
@@ -244,18 +244,26 @@ class Preferences(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    redemptionFrequency: RedemptionFrequency | None = absent(description="OFF, SNGL or MULT (at most 4 characters).")
+    redemptionFrequency: RedemptionFrequency | None = absent(
+        description="OFF, SNGL or MULT.", json_schema_extra={"maxLength": 4}
+    )
     minAccountPurchaseThreshold: Annotated[JsonNumber, Field(ge=0, max_digits=12, decimal_places=2)] | None = absent()
     fixedAccountRedemptionAmount: Annotated[JsonNumber, Field(gt=0, max_digits=12, decimal_places=2)] | None = absent()
     receiveEmailSw: bool | None = absent()
     receiveSMSSw: bool | None = absent()
-    emailAddress: Annotated[str, Field(max_length=120, pattern=EMAIL_PATTERN), NO_CARD_NUMBER] | None = absent()
-    smsNumber: Annotated[str, Field(max_length=25, pattern=SMS_PATTERN)] | None = absent()
+    emailAddress: Annotated[str, Field(max_length=120, pattern=EMAIL_PATTERN), NO_CARD_NUMBER] | None = absent(
+        **narrowed("Mastercard: at most 120 characters; an email address (name@domain).")
+    )
+    smsNumber: Annotated[str, Field(max_length=25, pattern=SMS_PATTERN)] | None = absent(
+        **narrowed("Mastercard: at most 25 characters; an E.164 number (7-15 digits, optional +).")
+    )
 
 
 class SetPreferencesRequest(Request):
     preferences: Preferences = Field(**narrowed("Mastercard: optional; required here (it is what changes)."))
-    userIdType: Literal["RANAC"] | None = Field(default=None, max_length=5)
+    userIdType: Literal["RANAC"] | None = Field(
+        default=None, max_length=5, **narrowed("Mastercard: at most 5 characters, e.g. RANAC; RANAC only.")
+    )
 
 
 class ReprocessRequest(Request):
@@ -323,7 +331,7 @@ class ConversionRuleTier(Response):
 class ConversionFactor(Response):
     authRewardsServiceId: str = Field(min_length=1, max_length=10)
     name: str = Field(min_length=1, max_length=100)
-    type: Literal["BASE", "OVERRIDE"]
+    type: Literal["BASE", "OVERRIDE"] = Field(min_length=4, max_length=8)
     currencyCode: str = Field(min_length=1, max_length=3)
     overrideCategoryDetails: OverrideCategoryDetails | None = absent()
     conversionRuleTiers: list[ConversionRuleTier]
@@ -349,7 +357,7 @@ class CompositeOverrideCategoryDetails(Response):
 class CompositeConversionFactors(Response):
     authRewardsServiceId: str = Field(min_length=1, max_length=10)
     name: str = Field(min_length=1, max_length=100)
-    type: Literal["BASE", "OVERRIDE"]
+    type: Literal["BASE", "OVERRIDE"] = Field(min_length=4, max_length=8)
     currencyCode: str = Field(min_length=1, max_length=3)
     overrideCategoryDetails: CompositeOverrideCategoryDetails | None = absent()
     conversionRuleTiers: list[ConversionRuleTier]
@@ -360,6 +368,8 @@ CompositeFactor = CompositeConversionFactors  # the profile's field has the same
 
 class ItemConversion(Response):
     """Digital Redemptions: what the household balance is worth in one reward item."""
+
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"x-extension": True})
 
     redemptionItemId: str
     description: str
@@ -378,10 +388,10 @@ class RedeemerProfile(Response):
     CompositeConversionFactors: list[CompositeFactor] | None = absent()
     preferences: Preferences | None = absent()
     # Digital Redemptions (redemption_type=DR, or a merchant caller) only:
-    pointsName: str | None = absent(description="Digital Redemptions: the program's name for its points.")
-    programName: str | None = absent(description="Digital Redemptions: the program's name.")
-    cashEquivalent: JsonNumber | None = absent(description="Digital Redemptions: the balance's cash value.")
-    currencyCode: str | None = absent(description="Digital Redemptions: the currency of cashEquivalent.")
+    pointsName: str | None = absent(**extension("Digital Redemptions: the program's name for its points."))
+    programName: str | None = absent(**extension("Digital Redemptions: the program's name."))
+    cashEquivalent: JsonNumber | None = absent(**extension("Digital Redemptions: the balance's cash value."))
+    currencyCode: str | None = absent(**extension("Digital Redemptions: the currency of cashEquivalent."))
     roundingMethod: str | None = absent(description="Digital Redemptions: UP, DOWN or NATURAL (seed 003).")
     wholePointsOnly: bool | None = absent(**extension("the program refuses fractional pointsRedeemed."))
     redemptionItem: ItemConversion | None = absent(**extension("the balance priced in redemption_item_id."))
