@@ -18,28 +18,26 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import botocore.client
 import pytest
 import schemathesis
-import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 from tools.local.client import Reply, send
-from tools.local.keys import CONSUMER_KEY, ensure_keys
+from tools.local.keys import CONSUMER_KEY
 from tools.local.signing import load_private_key
-from tools.local.stack import DEMO_CONFIG, LocalStack, StackOptions
+from tools.local.stack import LocalStack, StackOptions
 from tools.samtemplate import ROOT
 
 from rewards.models.errors import ErrorEnvelope
+from tests.e2e.conftest import MERCHANT_KEY, merchant_config
 
 pytestmark = pytest.mark.e2e
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "80"))  # per operation, mode and path-id choice
 MIN_REQUESTS = 2_000
-MERCHANT_KEY = "demo-merchant-key!local"
 WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
 ENVELOPE_ITEM_KEYS = {"Source", "ReasonCode", "Description", "Recoverable", "Details"}
 # Real ids for path parameters, so generated bodies and queries reach the use cases behind the 404s.
@@ -114,18 +112,6 @@ class FuzzStack:
             consumer_key=consumer_key,
             signing_key=self.signing_key,
         )
-
-
-def merchant_config(state_dir: Path) -> Path:
-    """The demo configuration with the local public key also registered for demo-merchant."""
-    _, public_pem = ensure_keys(state_dir)
-    document = yaml.safe_load(DEMO_CONFIG.read_text())
-    for client in document["clients"]:
-        if client["clientId"] == "demo-merchant":
-            client["consumerKeys"] = [{"consumerKey": MERCHANT_KEY, "publicKeyPem": public_pem, "active": True}]
-    path = state_dir / "fuzz-config.yaml"
-    path.write_text(yaml.safe_dump(document))
-    return path
 
 
 @pytest.fixture(scope="module")

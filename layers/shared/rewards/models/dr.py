@@ -177,8 +177,8 @@ class RedeemedItem(Response):
 class RedemptionResponse(Response):
     id: str = Field(
         description=(
-            "The redemption's UUID (seed 003). Mastercard's statement credit answer has a 1-10 character id: "
-            "a statement credit's is a UUID too here."
+            "The redemption's UUID (seed 003), or a statement credit's reference of 10 characters (Mastercard: "
+            "1-10 characters; one schema answers both, so it states no length)."
         )
     )
     pointBalance: JsonNumber | None = absent()
