@@ -115,8 +115,9 @@ RUN_ARGS ?=
 run: $(VENV)/.installed ## the whole service on 127.0.0.1 (moto, gateway :3000, pollers); RUN_ARGS="--port 3001"
 	$(PY) -m tools.local $(RUN_ARGS)
 
-openapi: $(VENV)/.installed ## regenerate docs/openapi.yaml and env.local.json from the code and template.yaml
+openapi: $(VENV)/.installed ## regenerate docs/openapi.yaml, docs/api-fidelity.md and env.local.json from the code and template.yaml
 	$(PY) -m tools.local.openapi
+	$(PY) -m tools.fidelity
 	$(PY) -m tools.local.samlocal
 
 e2e: $(VENV)/.installed ## end-to-end tests over real HTTP against a local stack they start themselves

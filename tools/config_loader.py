@@ -26,6 +26,7 @@ from rewards.adapters.dynamo import Table
 from rewards.cardnumbers import card_hash, last_four
 from rewards.domain import AccountRef, CardholderPreferences
 from rewards.models.config import AccountDoc, ConfigurationDocument
+from rewards.services.accounts import random_customer_key
 from tools import target
 from tools.cli import Parser, Problem, run
 
@@ -84,6 +85,9 @@ class ConfigurationLoader:
             if user.bankCustomerNumber:
                 refs = [AccountRef(a.accountId, a.programId) for a in user.accounts]
                 self.cardholders.save_customer(card_hash(self.secret, user.bankCustomerNumber), refs)
+            if user.randomCustomerId:
+                refs = [AccountRef(a.accountId, a.programId) for a in user.accounts]
+                self.cardholders.save_customer(card_hash(self.secret, random_customer_key(user.randomCustomerId)), refs)
         return {
             "programs": len(document.programs),
             "clients": len(document.clients),
@@ -108,6 +112,7 @@ class ConfigurationLoader:
             "lastFour": last_four(doc.cardNumber),
             "cardHash": digest,
             "bankProductCode": doc.bankProductCode,
+            "cardBin": doc.cardNumber[:6],
         }
         self.cardholders.save_account(static, CardholderPreferences(**doc.preferences.model_dump()), digest)
 

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from rewards import runtime
-from rewards.http import PWR_SOURCE, build_resolver, current_caller, lambda_entry
+from rewards.http import PWR_SOURCE, answers, build_resolver, current_caller, lambda_entry
 from rewards.models.pwr import Authorization, AuthorizationPostResponse, AuthorizationRequest
 from rewards.observability import logger, metrics
 from rewards.services.authorizations import NEXT_TOKEN_HEADER, QUEUED_MESSAGE, parse_categories
@@ -33,6 +33,7 @@ CONTINUATION_HELP = (
         "eligible, 70-74 ineligible); Y queues it like a network copy. The same externalId answers the "
         "first result again and redeems nothing more."
     ),
+    openapi_extensions=answers(503),
 )
 def post_authorization(request: AuthorizationRequest) -> list[AuthorizationPostResponse]:
     caller = current_caller(app)
@@ -64,9 +65,18 @@ def get_authorizations(
     from_date: date,
     to_date: date,
     include_reprocessed: bool,
-    user_id_type: Annotated[str, Query(pattern="^(RANAC|BAN)$")] = "RANAC",
+    user_id_type: Annotated[
+        str, Query(pattern="^(RANAC|BAN)$", description="RANAC, or BAN (extension: a card number).")
+    ] = "RANAC",
     external_id: Annotated[str | None, Query(min_length=1, max_length=15)] = None,
-    pwr_filter_categories: Annotated[str | None, Query(max_length=5)] = None,
+    pwr_filter_categories: Annotated[
+        str | None,
+        Query(
+            max_length=5,
+            pattern="^[REI](,[REI]){0,2}$",
+            description="Mastercard's CSV array of R, E and I (e.g. R,E): the same text on the wire.",
+        ),
+    ] = None,
     next_token: Annotated[str | None, Query(min_length=1, max_length=200, description=CONTINUATION_HELP)] = None,
 ) -> Response[list[Authorization]]:
     authorizations, next_start = runtime.authorization_service().list(

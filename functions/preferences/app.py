@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from rewards import runtime
-from rewards.http import PWR_SOURCE, build_resolver, current_caller, lambda_entry
+from rewards.http import PWR_SOURCE, answers, build_resolver, current_caller, lambda_entry
 from rewards.models.pwr import Preferences, SetPreferencesRequest
 from rewards.services import profiles  # noqa: F401 - the use case loads at init, not on the first request
 from rewards.settings import CardholderSettings
@@ -38,8 +38,10 @@ def get_preferences(
     summary="Turn Pay with Rewards on or off, set thresholds and alerts",
     description=(
         "Only the fields sent change. minAccountPurchaseThreshold may not be below the program's minimum; "
-        "fixedAccountRedemptionAmount redeems that cash amount instead of the whole purchase."
+        "fixedAccountRedemptionAmount redeems that cash amount instead of the whole purchase. Extension: the "
+        "answer carries the preferences as stored (Mastercard's generated client expects no body and ignores it)."
     ),
+    openapi_extensions=answers(409, 503),
 )
 def set_preferences(id: RedeemerId, redemption_type: Literal["PWR"], request: SetPreferencesRequest) -> Preferences:
     return runtime.profile_service().set_preferences(current_caller(app), id, request.preferences)

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from rewards import runtime
-from rewards.http import PWR_SOURCE, build_resolver, current_caller, lambda_entry
+from rewards.http import PWR_SOURCE, answers, build_resolver, current_caller, lambda_entry
 from rewards.models.pwr import RedeemerProfile, SearchProfileRequest
 from rewards.services import profiles  # noqa: F401 - the use case loads at init, not on the first request
 from rewards.settings import CardholderSettings
@@ -23,14 +23,22 @@ SETTINGS = CardholderSettings  # this function's environment (template.yaml)
     description=(
         "The account (status, last four digits, program), the household pool's balance and its cash value. "
         "redemption_type PWR adds the purchase thresholds; DR with redemption_item_id prices the balance "
-        "in that catalog item's cost per point. The id is the account's RANAC."
+        "in that catalog item's cost per point, and includes=preferences adds the cardholder's preferences. "
+        "The id is the account's RANAC."
     ),
+    openapi_extensions=answers(422),
 )
 def get_redeemer(
     id: Annotated[str, Path(min_length=1, max_length=30)],
-    redemption_type: Literal["PWR", "DR"],
+    redemption_type: Annotated[
+        Literal["PWR", "DR"], Query(description="Mastercard: PWR; DR answers the Digital Redemptions checkout view.")
+    ],
     user_id_type: Annotated[Literal["RANAC"], Query()] = "RANAC",
     redemption_item_id: Annotated[str | None, Query(min_length=1, max_length=20)] = None,
+    includes: Annotated[
+        Literal["preferences"] | None,
+        Query(description="Digital Redemptions: attributes not answered by default (preferences)."),
+    ] = None,
 ) -> RedeemerProfile:
     return runtime.profile_service().profile(
         current_caller(app),
@@ -40,6 +48,7 @@ def get_redeemer(
         redemption_type=redemption_type,
         redemption_item_id=redemption_item_id,
         item_field="redemption_item_id",
+        includes=frozenset([includes] if includes else []),
     )
 
 
@@ -47,7 +56,11 @@ def get_redeemer(
     "/redeemers/search",
     tags=["Redeemers"],
     summary="Find a cardholder by card number, bank customer number or RANAC",
-    description="The same answer as GET /redeemers/{id}, for a userId of type BAN (card number), BCN or RANAC.",
+    description=(
+        "The same answer as GET /redeemers/{id}, for a userId of type BAN (card number), BCN (bank customer "
+        "number), RANCU (random customer id) or RANAC."
+    ),
+    openapi_extensions=answers(422),
 )
 def search_redeemer(request: SearchProfileRequest) -> RedeemerProfile:
     return runtime.profile_service().profile(

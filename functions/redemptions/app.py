@@ -1,5 +1,6 @@
-"""POST /redemptions (CASHBACK, MERCHANDISE, TRAVEL, STATEMENT_CREDIT), GET /redemptions (history)
-and POST /redemptions/{id}/credits (full or partial reversal)."""
+"""POST /redemptions (CASHBACK, MERCHANDISE, TRAVEL, STATEMENT_CREDIT), GET /redemptions (history),
+POST /redemptions/{id}/credits (full or partial reversal) and PUT /redemptions/{id}/status
+(Update Redemption Status)."""
 
 from __future__ import annotations
 
@@ -9,19 +10,21 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar
 
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from pydantic import TypeAdapter, ValidationError
 
 from rewards import runtime
 from rewards.errors import InvalidField
-from rewards.http import DR_SOURCE, build_resolver, current_caller, lambda_entry, parse_json
+from rewards.http import DR_SOURCE, answers, build_resolver, current_caller, lambda_entry, parse_json
 from rewards.models.dr import (
     REDEMPTION_REQUEST,
     CreditRequest,
     CreditResponse,
     RedemptionHistory,
     RedemptionResponse,
+    RedemptionStatusResponse,
     StatementCredit,
+    UpdateRedemptionStatusRequest,
 )
 from rewards.services.redemptions import RedemptionService
 from rewards.settings import CardholderSettings
@@ -79,6 +82,34 @@ def idempotency_key() -> str | None:
     return value
 
 
+# Declared for the published document; idempotency_key() reads and checks it (its 400 names the header).
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=64,
+        description=(
+            "Extension: the same key from the same client answers the first result again and applies "
+            "nothing more (1-64 letters, digits or _ . : -)."
+        ),
+    ),
+]
+RedemptionId = Annotated[
+    str, Path(pattern=r"^[1-9]\d{0,18}$", description="An item's numeric redemptionId from POST /redemptions")
+]
+StatusRedemptionId = Annotated[
+    str,
+    Path(
+        pattern=r"^[1-9]\d{0,18}$",
+        description=(
+            "Extension: the path carries Update Redemption Status's redemptionId (an item's numeric redemptionId); "
+            "Mastercard publishes no method or path for it."
+        ),
+    ),
+]
+HISTORY_NAMES = "Extension: Digital Redemptions publishes no history parameters; named as GET /authorizations' are."
+
+
 @app.post(
     "/redemptions",
     tags=["Digital Redemptions"],
@@ -89,8 +120,9 @@ def idempotency_key() -> str | None:
         "POST /redemptions/{id}/credits takes. The same externalId or Idempotency-Key answers the first "
         "result again."
     ),
+    openapi_extensions=answers(409, 422, 503),
 )
-def post_redemption() -> RedemptionResponse:
+def post_redemption(idempotency: IdempotencyKey = None) -> RedemptionResponse:
     request = parse_body(REDEMPTION_REQUEST)
     caller = current_caller(app)
     if isinstance(request, StatementCredit):
@@ -107,10 +139,26 @@ def post_redemption() -> RedemptionResponse:
         "The id is an item's numeric redemptionId from POST /redemptions (not the UUID id). Without "
         "pointsCredited, what remains is credited; never more in total than was redeemed."
     ),
+    openapi_extensions=answers(409, 422, 503),
 )
-def post_credit(id: Annotated[str, Path(pattern=r"^[1-9]\d{0,18}$")]) -> CreditResponse:
+def post_credit(id: RedemptionId, idempotency: IdempotencyKey = None) -> CreditResponse:
     request = parse_body(TypeAdapter(CreditRequest), required=False) or CreditRequest()
     return service().credit(current_caller(app), int(id), request, idempotency_key())
+
+
+@app.put(
+    "/redemptions/<id>/status",
+    tags=["Digital Redemptions"],
+    summary="Update Redemption Status: the fulfilment partner reports an order's progress",
+    description=(
+        "statusCode O order placed, N order sent, B back order (with backOrderDate), S shipping date, I invoice "
+        "received. An order moves forward (O, N, S, I; B before shipping, cleared by moving on); anything else "
+        "is 409. The same report again answers the recorded one and changes nothing."
+    ),
+    openapi_extensions=answers(409, 503),
+)
+def put_status(id: StatusRedemptionId, request: UpdateRedemptionStatusRequest) -> RedemptionStatusResponse:
+    return service().update_status(current_caller(app), int(id), request)
 
 
 @app.get(
@@ -120,12 +168,14 @@ def post_credit(id: Annotated[str, Path(pattern=r"^[1-9]\d{0,18}$")]) -> CreditR
     description="Newest first, limit per page; pass the answer's next_token to get the next page.",
 )
 def get_redemptions(
-    user_id: Annotated[str, Query(min_length=1, max_length=30)],
-    from_date: date,
-    to_date: date,
-    user_id_type: Annotated[Literal["RANAC"], Query()] = "RANAC",
-    limit: Annotated[int, Query(ge=1, le=100)] = 25,
-    next_token: Annotated[str | None, Query(min_length=1, max_length=2048)] = None,
+    user_id: Annotated[str, Query(min_length=1, max_length=30, description=HISTORY_NAMES)],
+    from_date: Annotated[date, Query(description=HISTORY_NAMES)],
+    to_date: Annotated[date, Query(description=HISTORY_NAMES)],
+    user_id_type: Annotated[Literal["RANAC"], Query(description=HISTORY_NAMES)] = "RANAC",
+    limit: Annotated[int, Query(ge=1, le=100, description="Extension: entries per page.")] = 25,
+    next_token: Annotated[
+        str | None, Query(min_length=1, max_length=2048, description="Extension: the previous page's nextToken.")
+    ] = None,
 ) -> RedemptionHistory:
     return service().history(current_caller(app), user_id, from_date, to_date, limit, next_token)
 

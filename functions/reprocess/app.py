@@ -7,7 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from rewards import runtime
-from rewards.http import PWR_SOURCE, build_resolver, current_caller, lambda_entry
+from rewards.http import PWR_SOURCE, answers, build_resolver, current_caller, lambda_entry
 from rewards.models.pwr import ReprocessRequest, ReprocessResponse
 from rewards.observability import metrics
 from rewards.services import reprocess as _reprocess  # noqa: F401 - the use case loads at init, not on the first request
@@ -26,6 +26,7 @@ SETTINGS = CardholderSettings  # this function's environment (template.yaml)
         "The id is the authorization's id from POST or GET /authorizations. Redeems regardless of the OFF "
         "preference, at most once; reprocessCode 60 means redeemed."
     ),
+    openapi_extensions=answers(422, 503),
 )
 def reprocess(id: Annotated[str, Path(min_length=1, max_length=10)], request: ReprocessRequest) -> ReprocessResponse:
     updated = runtime.reprocess_service().reprocess(current_caller(app), id, request.accountId, request.processedBy)

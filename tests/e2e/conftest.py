@@ -8,13 +8,14 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 import yaml
 from tools.local.client import Reply, send
-from tools.local.keys import CONSUMER_KEY
+from tools.local.keys import CONSUMER_KEY, ensure_keys
 from tools.local.signing import load_private_key
 from tools.local.stack import LocalStack, StackOptions
 from tools.samtemplate import REGION, resources
@@ -23,6 +24,20 @@ from rewards.observability import logger
 from tests.support import DEMO_CONFIG
 
 pytestmark = pytest.mark.e2e
+
+MERCHANT_KEY = "demo-merchant-key!local"
+
+
+def merchant_config(state_dir: Path) -> Path:
+    """The demo configuration with the local public key also registered for demo-merchant."""
+    _, public_pem = ensure_keys(state_dir)
+    document = yaml.safe_load(DEMO_CONFIG.read_text())
+    for client in document["clients"]:
+        if client["clientId"] == "demo-merchant":
+            client["consumerKeys"] = [{"consumerKey": MERCHANT_KEY, "publicKeyPem": public_pem, "active": True}]
+    path = state_dir / "merchant-config.yaml"
+    path.write_text(yaml.safe_dump(document))
+    return path
 
 
 @dataclass

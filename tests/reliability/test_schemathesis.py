@@ -18,28 +18,26 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import botocore.client
 import pytest
 import schemathesis
-import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 from tools.local.client import Reply, send
-from tools.local.keys import CONSUMER_KEY, ensure_keys
+from tools.local.keys import CONSUMER_KEY
 from tools.local.signing import load_private_key
-from tools.local.stack import DEMO_CONFIG, LocalStack, StackOptions
+from tools.local.stack import LocalStack, StackOptions
 from tools.samtemplate import ROOT
 
 from rewards.models.errors import ErrorEnvelope
+from tests.e2e.conftest import MERCHANT_KEY, merchant_config
 
 pytestmark = pytest.mark.e2e
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "80"))  # per operation, mode and path-id choice
 MIN_REQUESTS = 2_000
-MERCHANT_KEY = "demo-merchant-key!local"
 WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
 ENVELOPE_ITEM_KEYS = {"Source", "ReasonCode", "Description", "Recoverable", "Details"}
 # Real ids for path parameters, so generated bodies and queries reach the use cases behind the 404s.
@@ -47,7 +45,49 @@ KNOWN_IDS = {
     "/redeemers/{id}": "RANACALICE0001",
     "/redeemers/{id}/preferences": "RANACBOB00001",
 }
-DR_PATHS = ("/redemptions", "/redemptions/{id}/credits")
+DR_PATHS = ("/redemptions", "/redemptions/{id}/credits", "/redemptions/{id}/status")
+REDEMPTION_LINE_PATHS = ("/redemptions/{id}/credits", "/redemptions/{id}/status")
+SEED_CARDHOLDER = "220094110178641288073796026652"  # PWRDEMO, 50,000 points
+TRAVEL_CARDHOLDER = "781083548024764388823967569513"  # DRTRAVEL: whole points, item 50243
+LINE_POINTS = 5  # each line: 5 points of an item at $1 a point (65973, 59897, DRTRAVEL's 50243)
+CASHBACK_POINTS, CASHBACK_CASH = 50, 1.5  # 41275 at $0.03 a point
+
+
+def aimed_at_cardholders(case: schemathesis.Case) -> schemathesis.Case:
+    """A generated DR redemption body, valid by the schema, pointed at a demo cardholder and catalog
+    items of their program, with points and cash that agree and a balance that covers them: such
+    cases reach the rules and the ledger instead of ending at an unknown cardholder."""
+    body = case.body
+    if not isinstance(body, dict):
+        return case
+    kind = body.get("redemptionType")
+    travel = kind == "TRAVEL"
+    for key in ("userId", "cashbackAccountId"):
+        if key in body:
+            body[key] = TRAVEL_CARDHOLDER if travel else SEED_CARDHOLDER
+    items = [item for item in body.get("items") or [] if isinstance(item, dict)]
+    for item in items:
+        if kind == "CASHBACK":
+            item.update(redemptionMatrixItemId="41275", pointsRedeemed=CASHBACK_POINTS, cashbackAmount=CASHBACK_CASH)
+            continue
+        if travel:
+            item.pop("redemptionMatrixItemId", None)
+            item["redemptionItemId"] = "50243"
+        else:
+            if "redemptionMatrixItemId" in item:
+                item["redemptionMatrixItemId"] = "59897"
+            if "redemptionItemId" in item:
+                item["redemptionItemId"] = "65973"
+        if "pointsRedeemed" in item:
+            item["pointsRedeemed"] = LINE_POINTS
+        if "cashEquivalent" in item:
+            item["cashEquivalent"] = str(LINE_POINTS)
+        if isinstance(item.get("additionalDetails"), dict):
+            item["additionalDetails"].setdefault("itemSkuCode", "SKU1")
+            body["sourceCode"] = "EC"
+    if travel and "pointsRedeemed" in body:
+        body["pointsRedeemed"] = LINE_POINTS * len(items)
+    return case
 
 
 # -- writes made while a request runs ---------------------------------------------------
@@ -116,16 +156,18 @@ class FuzzStack:
         )
 
 
-def merchant_config(state_dir: Path) -> Path:
-    """The demo configuration with the local public key also registered for demo-merchant."""
-    _, public_pem = ensure_keys(state_dir)
-    document = yaml.safe_load(DEMO_CONFIG.read_text())
-    for client in document["clients"]:
-        if client["clientId"] == "demo-merchant":
-            client["consumerKeys"] = [{"consumerKey": MERCHANT_KEY, "publicKeyPem": public_pem, "active": True}]
-    path = state_dir / "fuzz-config.yaml"
-    path.write_text(yaml.safe_dump(document))
-    return path
+@pytest.fixture(scope="module")
+def redemption_line(fuzz_stack: FuzzStack) -> str:
+    """A real redemption line of the merchant's, for the credit and status operations to reach."""
+    seed = {
+        "redemptionType": "MERCHANDISE",
+        "userId": SEED_CARDHOLDER,
+        "userIdType": "RANAC",
+        "items": [{"paymentOption": "POINTS_ONLY", "pointsRedeemed": 5000, "redemptionMatrixItemId": "41275"}],
+    }
+    reply = fuzz_stack.send(MERCHANT_KEY, "POST", "/redemptions", [], json.dumps(seed))
+    assert reply.status == 200, reply.text
+    return str(json.loads(reply.text)["items"][0]["redemptionId"])
 
 
 @pytest.fixture(scope="module")
@@ -220,21 +262,26 @@ def run_cases(strategy: Any, check: Any) -> None:
     each()
 
 
-def test_generated_requests_never_fail_the_server_nor_the_envelope_nor_the_ledger(fuzz_stack, write_log):
+def test_generated_requests_never_fail_the_server_nor_the_envelope_nor_the_ledger(
+    fuzz_stack, redemption_line, write_log
+):
     schema = schemathesis.openapi.from_path(ROOT / "docs" / "openapi.yaml")
     tally = Tally()
+    known_ids = {**KNOWN_IDS, **dict.fromkeys(REDEMPTION_LINE_PATHS, redemption_line)}
     for result in schema.get_all_operations():
         operation = result.ok()
         consumer_key = MERCHANT_KEY if operation.path in DR_PATHS else CONSUMER_KEY
         id_choices: list[dict[str, Any] | None] = [None]
-        if operation.path in KNOWN_IDS:
-            id_choices.append({"id": KNOWN_IDS[operation.path]})
+        if operation.path in known_ids:
+            id_choices.append({"id": known_ids[operation.path]})
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             for path_parameters in id_choices:
                 label = (
                     f"{operation.method.upper()} {operation.path} {mode.value}{' known-id' if path_parameters else ''}"
                 )
                 strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_parameters)
+                if mode is GenerationMode.POSITIVE and operation.path == "/redemptions" and operation.method == "post":
+                    strategy = strategy.map(aimed_at_cardholders)
                 run_cases(
                     strategy,
                     lambda case, label=label, key=consumer_key: exercise(
@@ -249,8 +296,16 @@ def test_generated_requests_never_fail_the_server_nor_the_envelope_nor_the_ledge
     assert authorized >= 0.9 * tally.total, f"too many refused by the authorizer:\n{report}"
     # Generated ids and bodies mostly end in validation or 404; with the known ids these must succeed.
     reached = {" ".join(label.split(" ")[:2]) for (label, status) in tally.statuses if status < 300}
-    assert reached >= {"GET /redeemers/{id}", "GET /redeemers/{id}/preferences", "PUT /redeemers/{id}/preferences"}, (
-        report
-    )
+    assert reached >= {
+        "GET /redeemers/{id}",
+        "GET /redeemers/{id}/preferences",
+        "PUT /redeemers/{id}/preferences",
+        "POST /redemptions",
+        "POST /redemptions/{id}/credits",
+        "PUT /redemptions/{id}/status",
+    }, report
+    # Positive redemption bodies reach real cardholders: a fair share is redeemed, not refused.
+    redeemed = tally.statuses[("POST /redemptions positive", 200)]
+    assert redeemed >= 0.1 * EXAMPLES, report
     answered = {" ".join(label.split(" ")[:2]) for label, _ in tally.statuses}
     assert len(answered) == len(list(schema.get_all_operations())), report

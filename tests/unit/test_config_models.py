@@ -136,7 +136,7 @@ def test_tier_error_in_a_program_names_the_rule():
     assert "start at fromAmount 0" in str(caught.value)
 
 
-@pytest.mark.parametrize("category", ["MERCHANT", "MCC", "BANK_PRODUCT"])
+@pytest.mark.parametrize("category", ["MERCHANT", "MCC", "ACCOUNT_RANGE", "BANK_PRODUCT"])
 def test_override_needs_a_selector(category):
     with pytest.raises(ValidationError, match="needs at least one value"):
         OverrideRule.model_validate({"category": category, "tiers": tiers(("0", "0.01"))})
@@ -145,6 +145,21 @@ def test_override_needs_a_selector(category):
 def test_cross_border_override_needs_no_selector():
     rule = OverrideRule.model_validate({"category": "CROSS_BORDER", "tiers": tiers(("0", "0.02"))})
     assert rule.category.value == "CROSS_BORDER"
+
+
+@pytest.mark.parametrize(
+    ("bounds", "message"),
+    [
+        ({"fromBin": "555600", "toBin": "555500"}, "must not be above toBin"),
+        ({"fromBin": "55550", "toBin": "555599"}, "fromBin"),
+        ({"fromBin": "5555000000000000", "toBin": "5555999999999999"}, "fromBin"),  # never a card number
+    ],
+)
+def test_account_range_is_of_ordered_six_digit_prefixes(bounds, message):
+    with pytest.raises(ValidationError, match=message):
+        OverrideRule.model_validate(
+            {"category": "ACCOUNT_RANGE", "accountRanges": [bounds], "tiers": tiers(("0", "1"))}
+        )
 
 
 def test_override_mcc_must_be_four_digits():

@@ -1,4 +1,4 @@
-"""Which cost per point applies: merchant > MCC > bank product > cross-border > base, with tiers."""
+"""Which cost per point applies: merchant > MCC > account range > bank product > cross-border > base, with tiers."""
 
 from __future__ import annotations
 
@@ -16,6 +16,12 @@ MERCHANT = {"name": "Grocers", "category": "MERCHANT", "merchantGroups": ["groce
 ACCEPTOR = {"name": "Flagship", "category": "MERCHANT", "cardAcceptorIds": ["FLAGSHIP"], "tiers": tiers(("0", "0.004"))}
 MCC = {"name": "Travel", "category": "MCC", "mccs": ["4511", "5411"], "tiers": tiers(("0", "0.015"))}
 BANK = {"name": "World", "category": "BANK_PRODUCT", "bankProductCodes": ["MWE"], "tiers": tiers(("0", "0.02"))}
+RANGE = {
+    "name": "Premium cards",
+    "category": "ACCOUNT_RANGE",
+    "accountRanges": [{"fromBin": "555500", "toBin": "555599"}],
+    "tiers": tiers(("0", "0.008")),
+}
 ABROAD = {"name": "Abroad", "category": "CROSS_BORDER", "currencyCode": "EUR", "tiers": tiers(("0", "0.025"))}
 GROUPS = {"grocers": ["GROCER01"]}
 
@@ -30,6 +36,7 @@ def _facts(**overrides: Any):
         "cardAcceptorId": "GROCER01",
         "mcc": "5411",
         "bankProductCode": "MWE",
+        "cardBin": "555555",
         "merchantCountry": "FRA",
         "issuerCountry": "USA",
     }
@@ -48,8 +55,9 @@ def test_base_rule_when_no_override_matches():
 @pytest.mark.parametrize(
     ("overrides", "category", "cost"),
     [
-        ((ABROAD, BANK, MCC, MERCHANT), OverrideCategory.MERCHANT, "0.005"),  # list order does not matter
-        ((ABROAD, BANK, MCC), OverrideCategory.MCC, "0.015"),
+        ((ABROAD, BANK, RANGE, MCC, MERCHANT), OverrideCategory.MERCHANT, "0.005"),  # list order does not matter
+        ((ABROAD, BANK, RANGE, MCC), OverrideCategory.MCC, "0.015"),
+        ((ABROAD, BANK, RANGE), OverrideCategory.ACCOUNT_RANGE, "0.008"),
         ((ABROAD, BANK), OverrideCategory.BANK_PRODUCT, "0.02"),
         ((ABROAD,), OverrideCategory.CROSS_BORDER, "0.025"),
     ],
@@ -83,6 +91,19 @@ def test_merchant_group_not_containing_the_acceptor_does_not_match():
 def test_first_matching_rule_of_a_category_wins():
     second = {**MCC, "name": "Groceries", "mccs": ["5411"], "tiers": tiers(("0", "0.011"))}
     assert select_conversion(_program(MCC, second), _facts()).costPerPoint == D("0.015")
+
+
+@pytest.mark.parametrize(
+    ("card_bin", "matches"), [("555500", True), ("555599", True), ("555499", False), ("555600", False), (None, False)]
+)
+def test_account_range_includes_both_bounds(card_bin, matches):
+    conversion = select_conversion(_program(RANGE), purchase(cardBin=card_bin))
+    assert (conversion.category is OverrideCategory.ACCOUNT_RANGE) is matches
+
+
+def test_account_range_falls_through_to_bank_product():
+    chosen = _program(RANGE, BANK)
+    assert select_conversion(chosen, _facts(cardBin="222300")).category is OverrideCategory.BANK_PRODUCT
 
 
 def test_bank_product_override_needs_the_account_bank_product():

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from rewards.http import ANSWERS_EXTENSION
 from tools.local import openapi_examples
 from tools.local.functions import load_handler_module
 from tools.samtemplate import ROOT, http_routes, load
@@ -32,7 +33,11 @@ ERROR_RESPONSES = {
     "400": "A missing or invalid field, named in Details",
     "401": "The request is not signed by a registered client",
     "404": "Unknown cardholder, authorization or route",
+    "409": "The request conflicts with what is recorded (a key reused for another request, a record changed)",
+    "422": "Well formed, refused by the rules (insufficient points, account not eligible); ReasonCode says which",
+    "503": "Nothing was committed; Recoverable is true: send the same request again",
 }
+ALWAYS_ANSWERED = ("400", "401", "404")
 TAGS = [
     {"name": "Redeemers", "description": "A cardholder's profile and points balance, for both products."},
     {
@@ -68,11 +73,24 @@ def _error_envelope(schemas: dict[str, Any]) -> dict[str, str]:
 
 
 def _with_envelope_errors(operation: dict[str, Any], envelope: dict[str, str]) -> dict[str, Any]:
-    """The functions answer bad input with 400 in the envelope, never Powertools' 422."""
+    """Every error status a route answers (400, 401, 404 and its ``answers(...)``), in the envelope.
+    Powertools' own 422 (its validation shape) is never answered: bad input is a 400."""
+    operation = dict(operation)
+    answered = [*ALWAYS_ANSWERED, *(str(s) for s in operation.pop(ANSWERS_EXTENSION, []))]
     responses = {k: v for k, v in operation.get("responses", {}).items() if k != "422"}
-    for status, text in ERROR_RESPONSES.items():
-        responses.setdefault(status, {"description": text, "content": {"application/json": {"schema": dict(envelope)}}})
+    for status in answered:
+        content = {"application/json": {"schema": dict(envelope)}}
+        responses[status] = {"description": ERROR_RESPONSES[status], "content": content}
     return {**operation, "responses": dict(sorted(responses.items())), "security": [{"MastercardOAuth1": []}]}
+
+
+def _one_name_per_model(document: dict[str, Any]) -> dict[str, Any]:
+    """A model that validates and serializes differently appears twice (Foo-Input, Foo-Output) with
+    one title; generators name models by title, so each keeps its own (FooInput, FooOutput)."""
+    for name, schema in document.get("components", {}).get("schemas", {}).items():
+        if name.endswith(("-Input", "-Output")):
+            schema["title"] = name.replace("-", "")
+    return document
 
 
 def _parsed_body(name: str, required: bool, schemas: dict[str, Any]) -> dict[str, Any]:
@@ -102,6 +120,9 @@ def _with_examples(method: str, path: str, operation: dict[str, Any], schemas: d
     bodies = openapi_examples.bodies().get((method, path))
     if bodies:
         operation["requestBody"]["content"]["application/json"]["examples"] = bodies
+    answers = openapi_examples.responses().get((method, path))
+    if answers:
+        operation["responses"]["200"]["content"]["application/json"]["examples"] = answers
     return operation
 
 
@@ -110,7 +131,7 @@ def build() -> dict[str, Any]:
     schemas: dict[str, Any] = {}
     for logical_id in api_functions():
         app = load_handler_module(logical_id).app
-        document = json.loads(app.get_openapi_json_schema(title=TITLE, version=VERSION))
+        document = _one_name_per_model(json.loads(app.get_openapi_json_schema(title=TITLE, version=VERSION)))
         for path, operations in document.get("paths", {}).items():
             paths.setdefault(path, {}).update(operations)
         schemas.update(document.get("components", {}).get("schemas", {}))

@@ -1,5 +1,6 @@
-"""Examples for docs/openapi.yaml: the demo configuration's cardholders (config/demo.yaml) and the
-Digital Redemptions sample requests of seed 003 (as tools/make_events.py keeps them).
+"""Examples for docs/openapi.yaml: the demo configuration's cardholders (config/demo.yaml), the
+Digital Redemptions sample requests of seed 003 (as tools/make_events.py keeps them) and its sample
+responses (below).
 
 Swagger UI fills "Try it out" with them, so each one, sent by the client it names, answers 200 on
 the local stack. No card number appears: cardholders are named by RANAC or bank customer number.
@@ -75,6 +76,81 @@ def seed_redemptions() -> dict[str, dict[str, Any]]:
     }
 
 
+# Seed 003's sample answers to its sample requests (ids, balances and names as the seed prints them).
+SEED_RESPONSES: dict[str, dict[str, Any]] = {
+    "cashback": {
+        "id": "b6ad3116-973c-46d0-b990-e2e9ddd28716",
+        "pointBalance": 96383462.64,
+        "pointsName": "Test Points Name",
+        "programName": "Pay With Points API",
+        "items": [
+            {
+                "itemId": "9384ce65-aed8-4fe4-869a-da5549361cbc",
+                "redemptionId": 4901932,
+                "redemptionMatrixItemId": "41275",
+            }
+        ],
+    },
+    "merchandise": {
+        "id": "43e34a5b-42bd-471d-9920-4434b2a313bf",
+        "pointBalance": 10799489.1,
+        "pointsName": "Test Points Name",
+        "programName": "Pay With Rewards - TRANS NOTIF",
+        "cashEquivalent": 10799489.10,
+        "currencyCode": "USD",
+        "items": [
+            {"itemId": "4c95b28a-d46f-452b-a7cb-292d18a25a80", "redemptionId": 4571761, "redemptionItemId": "65973"}
+        ],
+    },
+    "external": {
+        "id": "61e9b1ae-4b4a-4771-95a8-006618779d25",
+        "pointBalance": 10792775.1,
+        "pointsName": "Test Points Name",
+        "programName": "Pay With Rewards - TRANS NOTIF",
+        "cashEquivalent": 10792775.10,
+        "currencyCode": "USD",
+        "items": [
+            {
+                "itemId": "09eb2569-f206-4781-a5f8-426c282ebdfc",
+                "redemptionId": 4611174,
+                "redemptionMatrixItemId": "41275",
+            }
+        ],
+    },
+    "travel": {
+        "id": "a351a5d2-2dd4-4c0b-8ceb-0d3f466c8276",
+        "pointBalance": 482085,
+        "programName": "MR Test Program",
+        "pointsName": "Miles",
+        "cashEquivalent": 1,
+        "currencyCode": "AUD",
+        "items": [
+            {"itemId": "05bf7c3b-0acb-4baa-bb1e-4da68cd09a2c", "redemptionId": 4571759, "redemptionItemId": "50243"}
+        ],
+    },
+}
+
+
+def responses() -> dict[tuple[str, str], dict[str, dict[str, Any]]]:
+    """(method, path) -> named 200 answer examples."""
+    return {
+        ("post", "/redemptions"): {
+            f"seed-{name}": _example(f"seed 003 {name} sample answer", value) for name, value in SEED_RESPONSES.items()
+        },
+        ("put", "/redemptions/{id}/status"): {
+            "back-order": _example(
+                "Back ordered until 15 December",
+                {
+                    "redemptionId": 4571761,
+                    "statusCode": "B",
+                    "backOrderDate": "2026-12-15",
+                    "statusUpdatedAt": "2026-12-02T18:00:00.000000Z",
+                },
+            ),
+        },
+    }
+
+
 def bodies() -> dict[tuple[str, str], dict[str, dict[str, Any]]]:
     """(method, path) -> named request body examples; the first is what "Try it out" starts with."""
     alice, carol = account("alice")["accountId"], account("carol")["accountId"]
@@ -117,6 +193,13 @@ def bodies() -> dict[tuple[str, str], dict[str, dict[str, Any]]]:
                 },
             ),
             **seed_redemptions(),
+        },
+        ("put", "/redemptions/{id}/status"): {
+            "order-placed": _example("The order is placed", {"statusCode": "O"}),
+            "back-order": _example(
+                "Back ordered until 15 December", {"statusCode": "B", "backOrderDate": "2026-12-15"}
+            ),
+            "shipped": _example("Shipping date set", {"statusCode": "S"}),
         },
         ("post", "/redemptions/{id}/credits"): {
             "part": _example("Give back 1,000 points", {"pointsCredited": 1000, "description": "one card returned"}),

@@ -86,6 +86,7 @@ class Account:
     householdRole: HouseholdRole | None
     lastFour: str
     bankProductCode: str | None = None
+    cardBin: str | None = None  # the card's first six digits (account range overrides)
     preferences: CardholderPreferences = field(default_factory=CardholderPreferences)
     version: int = 0
 

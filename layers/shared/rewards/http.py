@@ -28,6 +28,13 @@ DR_SOURCE = "digital-redemptions-api"
 GATEWAY_SOURCE = "Gateway"
 
 _MISSING_TYPES = {"missing", "json_invalid"}
+ANSWERS_EXTENSION = "x-answers"
+
+
+def answers(*statuses: int) -> dict[str, Any]:
+    """A route's ``openapi_extensions``: the error statuses it can answer besides 400, 401 and 404
+    (409 conflict, 422 business refusal, 503 nothing committed); docs/openapi.yaml lists each one."""
+    return {ANSWERS_EXTENSION: list(statuses)}
 
 
 def error_body(

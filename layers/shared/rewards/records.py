@@ -233,6 +233,15 @@ class NewStatementCredit:
 
 # -- Digital Redemptions ---------------------------------------------------------------------------
 @dataclass(frozen=True)
+class FulfilmentReport:
+    """The fulfilment partner's last report on a line (Update Redemption Status)."""
+
+    status: str  # rules/fulfilment.py FulfilmentStatus
+    back_order_date: str | None  # ISO date, with status B only
+    reported_at: str
+
+
+@dataclass(frozen=True)
 class RedemptionLine:
     """One line of a DR redemption, creditable up to its points."""
 
@@ -256,6 +265,7 @@ class RedemptionLine:
     redemption_item_id: str | None = None
     description: str | None = None
     details: dict[str, Any] | None = None  # additionalDetails, the cashback account, the booking
+    fulfilment: FulfilmentReport | None = None
 
     @property
     def creditable(self) -> Decimal:

@@ -28,6 +28,7 @@ from rewards.records import (
     AuthorizationPage,
     AuthorizationQuery,
     EventSource,
+    FulfilmentReport,
     HistoryEntry,
     Movement,
     NewAuthorization,
@@ -387,6 +388,38 @@ class DynamoLedger:
     def redemption_line(self, redemption_id: int) -> RedemptionLine | None:
         item = self.table.get(*items.line_key(redemption_id))
         return dr.line_from_item(item) if item else None
+
+    def report_fulfilment(self, line: RedemptionLine, report: FulfilmentReport) -> None:
+        pk, sk = items.line_key(line.redemption_id)
+        seen = line.fulfilment
+        # Each report has its own time: the one the use case read is the one this write replaces.
+        unchanged = "fulfilment.#at = :seen" if seen else "attribute_not_exists(fulfilment)"
+        values = {":report": to_attr(dr.fulfilment_to_item(report))}
+        extra: dict[str, Any] = {}
+        if seen:
+            values[":seen"] = to_attr(seen.reported_at)
+            extra["ExpressionAttributeNames"] = {"#at": "at"}
+
+        def write(_: str) -> None:
+            self.table.update(
+                pk,
+                sk,
+                UpdateExpression="SET fulfilment = :report",
+                ConditionExpression=f"attribute_exists(pk) AND {unchanged}",
+                ExpressionAttributeValues=values,
+                **extra,
+            )
+
+        try:
+            refused = self._send(write)
+        except _Unanswered:
+            refused = TransactionRefused({"condition"})
+        if refused is None:
+            return
+        current = self.table.get(pk, sk)
+        if current is not None and dr.line_from_item(current).fulfilment == report:
+            return  # an earlier send of this report wrote it; its answer was lost
+        raise RecordChanged() if current is not None else not_committed()
 
     def record_credit(self, new: NewCredit) -> StoredRequest:
         credit, line = new.credit, new.credit.line

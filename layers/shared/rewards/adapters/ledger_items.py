@@ -172,6 +172,7 @@ def account_from_item(item: Item) -> Account:
         householdRole=HouseholdRole(role) if role else None,
         lastFour=item["lastFour"],
         bankProductCode=item.get("bankProductCode"),
+        cardBin=item.get("cardBin"),
         preferences=preferences_from_item(item.get("preferences", {})),
         version=int(item.get("version", 0)),
     )

@@ -25,6 +25,7 @@ from rewards.records import (
     AuthorizationQuery,
     CreditEntry,
     EventSource,
+    FulfilmentReport,
     HistoryEntry,
     LedgerEntry,
     Movement,
@@ -236,6 +237,12 @@ class MemoryLedger:
     def redemption_line(self, redemption_id: int) -> RedemptionLine | None:
         found = self.lines.get(redemption_id)
         return found[0] if found else None
+
+    def report_fulfilment(self, line: RedemptionLine, report: FulfilmentReport) -> None:
+        found = self.lines.get(line.redemption_id)
+        if found is None or found[0].fulfilment != line.fulfilment:
+            raise RecordChanged()
+        self.lines[line.redemption_id] = (replace(found[0], fulfilment=report), found[1])
 
     def record_credit(self, new: NewCredit) -> StoredRequest:
         credit = new.credit

@@ -26,7 +26,15 @@ from rewards.events import (
 )
 from rewards.models.dr import RedeemedItem, RedemptionResponse
 from rewards.money import plain
-from rewards.records import CreditEntry, NewCredit, NewRedemption, NewStatementCredit, RedemptionLine, StoredRequest
+from rewards.records import (
+    CreditEntry,
+    FulfilmentReport,
+    NewCredit,
+    NewRedemption,
+    NewStatementCredit,
+    RedemptionLine,
+    StoredRequest,
+)
 
 REFERENCE_FIELDS = ("redemptionMatrixItemId", "redemptionItemId")
 
@@ -67,8 +75,21 @@ def line_item(line: RedemptionLine, business_date: date) -> Item:
             "ritem": line.redemption_item_id,
             "desc": line.description,
             "details": line.details or None,
+            "fulfilment": fulfilment_to_item(line.fulfilment),
         }
     )
+
+
+def fulfilment_to_item(report: FulfilmentReport | None) -> Item | None:
+    if report is None:
+        return None
+    return compact({"status": report.status, "boDate": report.back_order_date, "at": report.reported_at})
+
+
+def fulfilment_from_item(item: Item | None) -> FulfilmentReport | None:
+    if not item:
+        return None
+    return FulfilmentReport(str(item["status"]), item.get("boDate"), str(item["at"]))
 
 
 def line_from_item(item: Item) -> RedemptionLine:
@@ -93,6 +114,7 @@ def line_from_item(item: Item) -> RedemptionLine:
         redemption_item_id=item.get("ritem"),
         description=item.get("desc"),
         details=dict(item["details"]) if "details" in item else None,
+        fulfilment=fulfilment_from_item(item.get("fulfilment")),
     )
 
 

@@ -64,6 +64,7 @@ class OverrideCategory(StrEnum):
 
     MERCHANT = "MERCHANT"  # card acceptor ids or merchant groups
     MCC = "MCC"
+    ACCOUNT_RANGE = "ACCOUNT_RANGE"  # the card's issuer identification number (first six digits) in a range
     BANK_PRODUCT = "BANK_PRODUCT"
     CROSS_BORDER = "CROSS_BORDER"  # merchant country differs from issuer country
 
@@ -72,9 +73,28 @@ class OverrideCategory(StrEnum):
 OVERRIDE_PRECEDENCE: tuple[OverrideCategory, ...] = (
     OverrideCategory.MERCHANT,
     OverrideCategory.MCC,
+    OverrideCategory.ACCOUNT_RANGE,
     OverrideCategory.BANK_PRODUCT,
     OverrideCategory.CROSS_BORDER,
 )
+Bin = Annotated[str, Field(pattern=r"^\d{6}$")]
+
+
+class AccountRange(Strict):
+    """Cards whose first six digits lie between ``fromBin`` and ``toBin`` (both included). Only the
+    first six and the last four digits of a card are kept (docs/security.md), so a range is of those."""
+
+    fromBin: Bin
+    toBin: Bin
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.fromBin > self.toBin:
+            raise ValueError("fromBin must not be above toBin")
+        return self
+
+    def contains(self, card_bin: str) -> bool:
+        return self.fromBin <= card_bin <= self.toBin
 
 
 class OverrideRule(ConversionRule):
@@ -82,13 +102,15 @@ class OverrideRule(ConversionRule):
     cardAcceptorIds: list[MerchantId] = Field(default_factory=list)
     merchantGroups: list[str] = Field(default_factory=list)
     mccs: list[Mcc] = Field(default_factory=list)
-    bankProductCodes: list[str] = Field(default_factory=list)
+    bankProductCodes: list[Annotated[str, Field(min_length=1, max_length=10)]] = Field(default_factory=list)
+    accountRanges: list[AccountRange] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _has_selector(self) -> Self:
         needs = {
             OverrideCategory.MERCHANT: bool(self.cardAcceptorIds or self.merchantGroups),
             OverrideCategory.MCC: bool(self.mccs),
+            OverrideCategory.ACCOUNT_RANGE: bool(self.accountRanges),
             OverrideCategory.BANK_PRODUCT: bool(self.bankProductCodes),
             OverrideCategory.CROSS_BORDER: True,
         }
@@ -335,6 +357,9 @@ class UserDoc(Strict):
 
     userId: Annotated[str, Field(min_length=1, max_length=30), NO_CARD_NUMBER]
     bankCustomerNumber: str | None = Field(default=None, max_length=30)
+    randomCustomerId: str | None = Field(
+        default=None, min_length=1, max_length=30, pattern=r"^[A-Za-z0-9]+$", description="RANCU"
+    )
     accounts: list[AccountDoc] = Field(min_length=1)
 
 

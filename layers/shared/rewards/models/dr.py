@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, TypeAdapter, model_validator
+from pydantic import ConfigDict, Field, TypeAdapter, model_validator
 
-from rewards.models.pwr import JsonNumber, Request, Response, absent
+from rewards.models.pwr import JsonNumber, Request, Response, absent, extension, narrowed
 from rewards.models.text import MASKED, NO_CARD_NUMBER
 
 Points = Annotated[Decimal, Field(gt=0, max_digits=15, decimal_places=4)]
@@ -48,7 +49,9 @@ class CatalogLine(Request):
     paymentOption: Literal["POINTS_ONLY"] | None = None
     description: Text160 | None = None
     quantity: Quantity = 1
-    additionalDetails: AdditionalDetails | None = None
+    additionalDetails: AdditionalDetails | None = Field(
+        default=None, description="An externally hosted item (seed 003: MERCHANDISE; extension for TRAVEL lines)."
+    )
 
     @model_validator(mode="after")
     def _reference_and_amount(self) -> CatalogLine:
@@ -70,28 +73,30 @@ class CashbackLine(Request):
     pointsRedeemed: Points
     cashbackAmount: Cash
     description: Text160 | None = None
-    quantity: Quantity = 1
+    quantity: Quantity = Field(default=1, **extension("as on other lines; the seed lists no quantity for CASHBACK."))
 
 
 class RedemptionBase(Request):
     userId: UserId  # RANAC
     userIdType: Literal["RANAC"]
     processedBy: Annotated[str, Field(min_length=1, max_length=10)] | None = None
-    description: Text160 | None = None
+    description: Text160 | None = Field(
+        default=None, description="Of the redemption (seed 003 lists it for CASHBACK; extension for the others)."
+    )
 
 
 class CashbackRedemption(RedemptionBase):
     redemptionType: Literal["CASHBACK"]
     items: list[CashbackLine] = Field(min_length=1, max_length=MAX_ITEMS)
     cashbackAccountId: UserId  # RANAC that receives the cashback
-    externalId: ExternalId | None = None
+    externalId: ExternalId | None = Field(default=None, **extension("the client's key, as TRAVEL's externalId."))
 
 
 class MerchandiseRedemption(RedemptionBase):
     redemptionType: Literal["MERCHANDISE"]
     items: list[MerchandiseLine] = Field(min_length=1, max_length=MAX_ITEMS)
     sourceCode: Annotated[str, Field(min_length=1, max_length=3)] | None = None
-    externalId: ExternalId | None = None
+    externalId: ExternalId | None = Field(default=None, **extension("the client's key, as TRAVEL's externalId."))
 
 
 class TravelRedemption(RedemptionBase):
@@ -107,16 +112,24 @@ class TravelRedemption(RedemptionBase):
 class StatementCredit(Request):
     """PWR integration model 2: the client redeemed in its own point bank; record it on the authorization."""
 
-    redemptionType: Literal["STATEMENT_CREDIT"]
+    redemptionType: Literal["STATEMENT_CREDIT"] = Field(
+        max_length=30, **narrowed("Mastercard: at most 30 characters, use STATEMENT_CREDIT; required here.")
+    )
     userId: UserId
-    userIdType: Literal["RANAC"] = "RANAC"
+    userIdType: Literal["RANAC"] = Field(
+        default="RANAC", max_length=5, **narrowed("Mastercard: at most 5 characters, e.g. RANAC; RANAC only.")
+    )
     paymentAuthId: Annotated[str, Field(min_length=1, max_length=38)]
-    externalId: ExternalId
+    externalId: ExternalId = Field(
+        **narrowed("Mastercard: 1-20 characters; letters, digits and _ . : - (it is the idempotency key).")
+    )
     pointsRedeemed: Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=4)]
     cashBackAmount: NonNegativeCash
     reasonCode: Annotated[str, Field(min_length=1, max_length=5)]
     description: Text160 | None = None
-    processedBy: Annotated[str, Field(min_length=1, max_length=10)] | None = None
+    processedBy: Annotated[str, Field(min_length=1, max_length=10)] | None = Field(
+        default=None, **extension("who recorded it, as on DR redemptions.")
+    )
 
 
 PointsRedemption = CashbackRedemption | MerchandiseRedemption | TravelRedemption
@@ -127,11 +140,30 @@ RedemptionRequest = Annotated[
 REDEMPTION_REQUEST: TypeAdapter[PointsRedemption | StatementCredit] = TypeAdapter(RedemptionRequest)
 
 
+EXTENSION_MODEL = ConfigDict(json_schema_extra={"x-extension": True})  # Mastercard's fields are not public
+
+
 class CreditRequest(Request):
     """Body of POST /redemptions/{id}/credits; no points = everything still creditable."""
 
+    model_config = Request.model_config | EXTENSION_MODEL
+
     pointsCredited: Points | None = None
     description: Text160 | None = None
+
+
+class UpdateRedemptionStatusRequest(Request):
+    """Update Redemption Status: the fulfilment partner's report on one redemption line."""
+
+    redemptionId: Annotated[int, Field(ge=1, le=999_999_999_999_999_999)] | None = Field(
+        default=None,
+        description="Mastercard: required; here the path's id, so optional, and equal to it when sent.",
+        json_schema_extra={"x-narrowed": True},
+    )
+    statusCode: Literal["B", "I", "N", "O", "S"] = Field(
+        description="B back order, I invoice received, N order sent, O order placed, S shipping date."
+    )
+    backOrderDate: date | None = Field(default=None, description="Required with B (YYYY-MM-DD), else absent.")
 
 
 # -- responses ---------------------------------------------------------------------------
@@ -140,12 +172,15 @@ class RedeemedItem(Response):
     redemptionId: int
     redemptionMatrixItemId: str | None = absent()
     redemptionItemId: str | None = absent()
-    pointsRedeemed: JsonNumber | None = absent()
-    cashEquivalent: JsonNumber | None = absent()
 
 
 class RedemptionResponse(Response):
-    id: str
+    id: str = Field(
+        description=(
+            "The redemption's UUID (seed 003), or a statement credit's reference of 10 characters (Mastercard: "
+            "1-10 characters; one schema answers both, so it states no length)."
+        )
+    )
     pointBalance: JsonNumber | None = absent()
     pointsName: str | None = absent()
     programName: str | None = absent()
@@ -155,6 +190,8 @@ class RedemptionResponse(Response):
 
 
 class CreditResponse(Response):
+    model_config = Response.model_config | EXTENSION_MODEL
+
     id: str
     redemptionId: int
     pointsCredited: JsonNumber
@@ -169,6 +206,8 @@ class CreditResponse(Response):
 
 class HistoryEntry(Response):
     """One redemption line or one credit, as GET /redemptions lists them (newest first)."""
+
+    model_config = Response.model_config | EXTENSION_MODEL
 
     entryType: Literal["REDEMPTION", "CREDIT"]
     id: str  # the request id (redemption) or the credit id
@@ -188,5 +227,20 @@ class HistoryEntry(Response):
 
 
 class RedemptionHistory(Response):
+    model_config = Response.model_config | EXTENSION_MODEL
+
     redemptions: list[HistoryEntry]
     nextToken: str | None = absent()
+
+
+class RedemptionStatusResponse(Response):
+    """The report as recorded (Mastercard publishes no answer for Update Redemption Status)."""
+
+    model_config = Response.model_config | EXTENSION_MODEL
+
+    redemptionId: int
+    statusCode: str
+    backOrderDate: str | None = absent()
+    statusUpdatedAt: str = Field(
+        description="Extension: when the report was recorded.", json_schema_extra={"x-extension": True}
+    )

@@ -21,6 +21,7 @@ class Purchase:
     merchantCountry: str | None
     issuerCountry: str
     bankProductCode: str | None = None
+    cardBin: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ def _matches(rule: OverrideRule, purchase: Purchase, program: Program) -> bool:
             )
         case OverrideCategory.MCC:
             return purchase.mcc in rule.mccs
+        case OverrideCategory.ACCOUNT_RANGE:
+            return purchase.cardBin is not None and any(r.contains(purchase.cardBin) for r in rule.accountRanges)
         case OverrideCategory.BANK_PRODUCT:
             return purchase.bankProductCode is not None and purchase.bankProductCode in rule.bankProductCodes
         case OverrideCategory.CROSS_BORDER:
@@ -51,7 +54,7 @@ def _matches(rule: OverrideRule, purchase: Purchase, program: Program) -> bool:
 
 
 def select_conversion(program: Program, purchase: Purchase) -> Conversion:
-    """Most specific matching rule wins: merchant > MCC > bank product > cross-border > base."""
+    """Most specific matching rule wins: merchant > MCC > account range > bank product > cross-border > base."""
     for category in OVERRIDE_PRECEDENCE:
         for rule in program.overrides:
             if rule.category is category and _matches(rule, purchase, program):

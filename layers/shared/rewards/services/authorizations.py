@@ -71,6 +71,7 @@ def purchase_of(fields: AuthorizationFields, account: Account) -> Purchase:
         merchantCountry=fields.merchantCountry or fields.pointOfSaleCountryCode,
         issuerCountry=fields.issuerCountryCode,
         bankProductCode=account.bankProductCode,
+        cardBin=account.cardBin,
     )
 
 

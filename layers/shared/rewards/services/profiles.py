@@ -8,10 +8,12 @@ from rewards.domain import Account, Caller, CardholderPreferences, ClientRole
 from rewards.errors import Conflict, InvalidField
 from rewards.ids import new_token
 from rewards.ledger import Configuration, Ledger, RecordChanged
-from rewards.models.config import ConversionRule, OverrideRule, Program
+from rewards.models.config import ConversionRule, OverrideCategory, OverrideRule, Program
 from rewards.models.pwr import (
     AccountInfo,
     Attribute,
+    CompositeConversionFactors,
+    CompositeOverrideCategoryDetails,
     ConversionFactor,
     ConversionRuleTier,
     HouseholdInfo,
@@ -27,6 +29,7 @@ from rewards.services.accounts import AccountContext, CardHasher, find_account, 
 _CATEGORY_NAMES = {
     "MERCHANT": "Merchant Group",
     "MCC": "Merchant Category Code",
+    "ACCOUNT_RANGE": "Account Range",
     "BANK_PRODUCT": "Bank Product",
     "CROSS_BORDER": "Cross Border",
 }
@@ -44,27 +47,89 @@ def preferences_view(prefs: CardholderPreferences) -> Preferences:
     )
 
 
+def rule_tiers(rule: ConversionRule) -> list[ConversionRuleTier]:
+    tiers = []
+    for number, tier in enumerate(rule.tiers, start=1):
+        upper = rule.tiers[number].fromAmount if number < len(rule.tiers) else None
+        tiers.append(
+            ConversionRuleTier(
+                fromAmount=plain(tier.fromAmount),
+                toAmount=plain(upper) if upper is not None else None,
+                multiplier=plain(points_per_unit(tier.costPerPoint)),
+                tierNumber=str(number),
+            )
+        )
+    return tiers
+
+
+def match_attributes(rule: OverrideRule) -> list[Attribute]:
+    """Every value an override matches, as name/value pairs (the category's own name)."""
+    values = rule.cardAcceptorIds + rule.merchantGroups + rule.mccs + rule.bankProductCodes
+    values += [f"{r.fromBin}-{r.toBin}" for r in rule.accountRanges]
+    return [Attribute(name=rule.category.value, value=v) for v in values]
+
+
+def composite_details(rule: OverrideRule) -> list[CompositeOverrideCategoryDetails]:
+    """Mastercard's composite form: one detail per matched value, in the field of its kind."""
+    details = [
+        CompositeOverrideCategoryDetails(cardHolderNumFrom=r.fromBin, cardHolderNumTo=r.toBin)
+        for r in rule.accountRanges
+    ]
+    details += [
+        CompositeOverrideCategoryDetails(merchantCategoryName=rule.name, merchantCategoryValue=mcc) for mcc in rule.mccs
+    ]
+    details += [
+        CompositeOverrideCategoryDetails(merchantGroupName=group, merchantGroupValue=group[:12])
+        for group in rule.merchantGroups
+    ]
+    details += [
+        CompositeOverrideCategoryDetails(bankProductName=rule.name, bankProductValue=code)
+        for code in rule.bankProductCodes
+    ]
+    # Card acceptor ids and cross-border have no field of their own: attributes carry them.
+    if rule.cardAcceptorIds:
+        attributes = [Attribute(name=rule.category.value, value=v) for v in rule.cardAcceptorIds]
+        details.append(CompositeOverrideCategoryDetails(attributes=attributes))
+    if rule.category is OverrideCategory.CROSS_BORDER:
+        details.append(CompositeOverrideCategoryDetails(attributes=[Attribute(name="CROSS_BORDER", value="Y")]))
+    return details
+
+
+def composite_conversion_factors(program: Program) -> list[CompositeConversionFactors]:
+    base = program.baseConversion
+    factors = [
+        CompositeConversionFactors(
+            authRewardsServiceId=program.authRewardsServiceType,
+            name=base.name,
+            type="BASE",
+            currencyCode=base.currencyCode or program.currencyCode,
+            conversionRuleTiers=rule_tiers(base),
+        )
+    ]
+    for rule in program.overrides:
+        factors += [
+            CompositeConversionFactors(
+                authRewardsServiceId=program.authRewardsServiceType,
+                name=rule.name,
+                type="OVERRIDE",
+                currencyCode=rule.currencyCode or program.currencyCode,
+                overrideCategoryDetails=detail,
+                conversionRuleTiers=rule_tiers(rule),
+            )
+            for detail in composite_details(rule)
+        ]
+    return factors
+
+
 def conversion_factors(program: Program) -> list[ConversionFactor]:
     rules: list[ConversionRule] = [program.baseConversion, *program.overrides]
     factors = []
     for rule in rules:
-        tiers = []
-        for number, tier in enumerate(rule.tiers, start=1):
-            upper = rule.tiers[number].fromAmount if number < len(rule.tiers) else None
-            tiers.append(
-                ConversionRuleTier(
-                    fromAmount=plain(tier.fromAmount),
-                    toAmount=plain(upper) if upper is not None else None,
-                    multiplier=plain(points_per_unit(tier.costPerPoint)),
-                    tierNumber=str(number),
-                )
-            )
+        tiers = rule_tiers(rule)
         details = None
         if isinstance(rule, OverrideRule):
-            values = rule.cardAcceptorIds + rule.merchantGroups + rule.mccs + rule.bankProductCodes
             details = OverrideCategoryDetails(
-                category=_CATEGORY_NAMES[rule.category.value],
-                attributes=[Attribute(name=rule.category.value, value=v) for v in values],
+                category=_CATEGORY_NAMES[rule.category.value], attributes=match_attributes(rule)
             )
         factors.append(
             ConversionFactor(
@@ -80,10 +145,15 @@ def conversion_factors(program: Program) -> list[ConversionFactor]:
 
 
 def checkout_profile(
-    profile: RedeemerProfile, context: AccountContext, item_id: str | None, item_field: str
+    profile: RedeemerProfile,
+    context: AccountContext,
+    item_id: str | None,
+    item_field: str,
+    includes: frozenset[str] = frozenset(),
 ) -> RedeemerProfile:
     """Digital Redemptions balance at checkout: eligibility first, then the balance's cash value at
-    the program's base cost per point and, for ``item_id``, at that item's cost per point."""
+    the program's base cost per point and, for ``item_id``, at that item's cost per point. The
+    preferences only when ``includes`` asks for them."""
     check_eligible(context.account)
     program, balance = context.program, context.pool.balance
     conversion = None
@@ -108,7 +178,7 @@ def checkout_profile(
         factors = [
             ConversionFactor(
                 authRewardsServiceId="DR",
-                name=item.description,
+                name=item.description[:100],
                 type="BASE",
                 currencyCode=currency,
                 conversionRuleTiers=[tier],
@@ -117,7 +187,8 @@ def checkout_profile(
     return profile.model_copy(
         update={
             "conversionFactors": factors,
-            "preferences": None,
+            "CompositeConversionFactors": None,
+            "preferences": profile.preferences if "preferences" in includes else None,
             "pointsName": program.pointsName,
             "programName": program.programName,
             "cashEquivalent": cash_for_points(balance, program.baseConversion.tiers[0].costPerPoint),
@@ -150,11 +221,12 @@ class ProfileService:
         redemption_type: str = "PWR",
         redemption_item_id: str | None = None,
         item_field: str = "redemptionItemId",
+        includes: frozenset[str] = frozenset(),
     ) -> RedeemerProfile:
         account = find_account(self.ledger, self.hash_card, caller, user_id, user_id_type, field=field)
         context = load_context(self.ledger, self.config, account)
         if redemption_type == "DR" or caller.role is ClientRole.MERCHANT:
-            return checkout_profile(self._profile(context), context, redemption_item_id, item_field)
+            return checkout_profile(self._profile(context), context, redemption_item_id, item_field, includes)
         return self._profile(context)
 
     @staticmethod
@@ -180,6 +252,7 @@ class ProfileService:
                 householdRole=account.householdRole.wire_code if account.householdRole else None,
             ),
             conversionFactors=conversion_factors(program),
+            CompositeConversionFactors=composite_conversion_factors(program),
             preferences=preferences_view(account.preferences),
         )
 
