@@ -21,7 +21,7 @@ DR_STATEMENT_CREDIT_RECORDED: Literal["dr.statement_credit.recorded"] = "dr.stat
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
 
 class _Event(_Model):
@@ -132,4 +132,4 @@ CommittedEvent = Annotated[
     AuthorizationProcessed | RedemptionCreated | RedemptionCredited | StatementCreditRecorded,
     Field(discriminator="eventType"),
 ]
-EVENT: TypeAdapter[CommittedEvent] = TypeAdapter(CommittedEvent)
+EVENT: TypeAdapter[CommittedEvent] = TypeAdapter(CommittedEvent, config=ConfigDict(defer_build=True))

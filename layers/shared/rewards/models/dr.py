@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, TypeAdapter, model_validator
+from pydantic import ConfigDict, Field, TypeAdapter, model_validator
 
 from rewards.models.pwr import JsonNumber, Request, Response, absent
 from rewards.models.text import MASKED, NO_CARD_NUMBER
@@ -124,7 +124,9 @@ RedemptionRequest = Annotated[
     CashbackRedemption | MerchandiseRedemption | TravelRedemption | StatementCredit,
     Field(discriminator="redemptionType"),
 ]
-REDEMPTION_REQUEST: TypeAdapter[PointsRedemption | StatementCredit] = TypeAdapter(RedemptionRequest)
+REDEMPTION_REQUEST: TypeAdapter[PointsRedemption | StatementCredit] = TypeAdapter(
+    RedemptionRequest, config=ConfigDict(defer_build=True)
+)
 
 
 class CreditRequest(Request):
