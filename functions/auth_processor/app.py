@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rewards import runtime
+from rewards import runtime, snapstart
 from rewards.models.messages import QueuedAuthorization
 from rewards.observability import logger, metrics
 from rewards.partial_batch import PartialBatchResponse, Record, process_partial, sqs_message_id
@@ -17,6 +17,7 @@ from rewards.services.metrics import record_outcome
 from rewards.settings import CardholderSettings, settings
 
 SETTINGS = CardholderSettings  # this function's environment (template.yaml)
+snapstart.register(prime=runtime.authorization_service)  # SnapStart: built before the snapshot
 
 
 @logger.inject_lambda_context

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from rewards import runtime
+from rewards import runtime, snapstart
 from rewards.adapters.dynamo import from_item
 from rewards.observability import logger, metrics
 from rewards.partial_batch import PartialBatchResponse, Record, process_partial, stream_sequence_number
 from rewards.settings import NotifierSettings, settings
 
 SETTINGS = NotifierSettings  # this function's environment (template.yaml)
+snapstart.register(prime=runtime.notifier)  # SnapStart: built before the snapshot
 
 
 def record_handler(record: Record) -> None:
