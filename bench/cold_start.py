@@ -1,6 +1,7 @@
 """Cold start per function as Lambda runs it, as a ratio to a bare boto3 function (the floor: import
-boto3 and create one DynamoDB client), measured in the same run: median of N fresh processes per
-program, the programs interleaved round by round so that the machine's load falls on all alike.
+boto3 and create one DynamoDB client), measured in the same run: every run of a function is paired
+with a run of the floor just before it, and the ratio is the median of the N pairs' ratios (on a
+shared machine a pair shares its moment's load; medians of separate runs moved by ±0.3).
 
 What each process reproduces (the layout ``sam build`` ships and the environment Lambda gives):
 
@@ -26,7 +27,12 @@ What each process reproduces (the layout ``sam build`` ships and the environment
 Wall time and the process's CPU time (user + system) are both printed; a function meets the goal
 when both ratios are within it.
 
-    PYTHONPATH=layers/shared:. .venv/bin/python -m bench.cold_start [--runs 9] [--layer-cache DIR]
+``--steps`` measures, for each function, what each piece adds on the way from the floor to it, as
+a fraction of the floor's CPU time (cumulative programs, interleaved like the rest): pydantic, then
+Powertools' Logger and Metrics with the card mask (``rewards.observability``), then Powertools'
+event handler with the envelope (``rewards.http``, API functions), then the rest of the function.
+
+    PYTHONPATH=layers/shared:. .venv/bin/python -m bench.cold_start [--runs 9] [--layer-cache DIR] [--steps]
 """
 
 from __future__ import annotations
@@ -61,6 +67,11 @@ for service in {clients!r}:
 PATHS = "import sys\nsys.path[:0] = {paths!r}\n"
 FROZEN = "import os\nos._exit(0)\n"  # init done: Lambda freezes the process here
 GOAL = 1.3
+STEPS = (
+    ("pydantic", "import pydantic\nfrom pydantic import BaseModel\n"),
+    ("Logger + Metrics", "import rewards.observability\n"),
+    ("event handler", "import rewards.http\n"),
+)
 FLOOR_NAME = "floor (boto3 + one DynamoDB client)"
 # The network feed identifies cardholders by card number: the queue processor hashes them at once.
 HASHES_CARD_NUMBERS = {"AuthProcessorFunction"}
@@ -144,6 +155,7 @@ def main() -> None:
     parser.add_argument("--python", default=str(ROOT / ".venv" / "bin" / "python"))
     parser.add_argument("--layer-cache", type=Path, help="keep the installed layer packages here between runs")
     parser.add_argument("--only", nargs="*", help="these functions only (logical ids)")
+    parser.add_argument("--steps", action="store_true", help="what each piece adds, per function")
     args = parser.parse_args()
     python = interpreter(args.python)
     with tempfile.TemporaryDirectory(prefix="cold-start-") as directory:
@@ -192,30 +204,69 @@ def measure(args: argparse.Namespace, python: str, layer: list[str], scratch: Pa
         assert function == "lambda_handler"
         env = base_env | environment | {"LAMBDA_TASK_ROOT": str(task_root), "AWS_LAMBDA_FUNCTION_NAME": logical_id}
         programs[logical_id] = (code + "assert callable(module.lambda_handler)\n" + FROZEN, env)
+        if args.steps:
+            before = PATHS.format(paths=paths) + FLOOR
+            for step, imports in STEPS:
+                if step == "event handler" and "HttpApi" not in str(function_property(logical_id, "Events")):
+                    continue
+                before += imports
+                programs[f"{logical_id} + {step}"] = (before + FROZEN, env)
     for code, env in programs.values():  # warm the page cache; nothing compiled is kept
         run_once(python, code, env)
     walls: dict[str, list[float]] = {name: [] for name in programs}
     cpus: dict[str, list[float]] = {name: [] for name in programs}
-    for _ in range(args.runs):
-        for name, (code, env) in programs.items():
-            wall, cpu = run_once(python, code, env)
+    wall_ratios: dict[str, list[float]] = {name: [] for name in programs if name != FLOOR_NAME}
+    cpu_ratios: dict[str, list[float]] = {name: [] for name in wall_ratios}
+    floor_code, floor_env = programs[FLOOR_NAME]
+    for _ in range(args.runs):  # each program right after a floor of its own: a pair shares the machine's state
+        for name in list(wall_ratios):
+            floor = run_once(python, floor_code, floor_env)
+            wall, cpu = run_once(python, *programs[name])
+            for values, value in ((walls[FLOOR_NAME], floor[0]), (cpus[FLOOR_NAME], floor[1])):
+                values.append(value)
             walls[name].append(wall)
             cpus[name].append(cpu)
-    wall_medians = {name: statistics.median(values) for name, values in walls.items()}
+            wall_ratios[name].append(wall / floor[0])
+            cpu_ratios[name].append(cpu / floor[1])
     cpu_medians = {name: statistics.median(values) for name, values in cpus.items()}
-    floor_wall, floor_cpu = wall_medians.pop(FLOOR_NAME), cpu_medians.pop(FLOOR_NAME)
+    floor_wall, floor_cpu = statistics.median(walls[FLOOR_NAME]), cpu_medians.pop(FLOOR_NAME)
     version = subprocess.run([python, "-V"], capture_output=True, text=True, check=True).stdout  # noqa: S603
     print(
-        f"cold start as deployed ({version.strip()}, median of {args.runs} fresh processes, load average "
-        f"{os.getloadavg()[0]:.1f}; floor {floor_wall * 1000:.0f} ms wall, {floor_cpu * 1000:.0f} ms CPU)"
+        f"cold start as deployed ({version.strip()}, {args.runs} pairs of fresh processes per function, load average "
+        f"{os.getloadavg()[0]:.1f}; floor {floor_wall * 1000:.0f} ms wall, {floor_cpu * 1000:.0f} ms CPU, medians)"
     )
-    print(f"  {'function':24s} {'wall':>7s} {'ratio':>6s}  {'CPU':>7s} {'ratio':>6s}  goal <= {GOAL}x")
-    for name, wall in sorted(wall_medians.items(), key=lambda kv: kv[0]):
-        ratio, cpu_ratio = wall / floor_wall, cpu_medians[name] / floor_cpu
+    if args.steps:
+        print_steps({name: statistics.median(values) * floor_cpu for name, values in cpu_ratios.items()}, floor_cpu)
+        return
+    print(f"  {'function':24s} {'wall':>7s} {'ratio':>6s}  {'CPU':>7s} {'ratio':>6s}  goal {GOAL}x (median of pairs)")
+    for name in sorted(wall_ratios):
+        ratio, cpu_ratio = statistics.median(wall_ratios[name]), statistics.median(cpu_ratios[name])
         verdict = "met" if max(ratio, cpu_ratio) <= GOAL else "NOT met"
-        cpu = cpu_medians[name] * 1000
-        print(f"  {name:24s} {wall * 1000:5.0f}ms {ratio:5.2f}x  {cpu:5.0f}ms {cpu_ratio:5.2f}x  {verdict}")
+        wall, cpu = statistics.median(walls[name]) * 1000, cpu_medians[name] * 1000
+        print(f"  {name:24s} {wall:5.0f}ms {ratio:5.2f}x  {cpu:5.0f}ms {cpu_ratio:5.2f}x  {verdict}")
     sys.stdout.flush()
+
+
+def print_steps(cpu_medians: dict[str, float], floor_cpu: float) -> None:
+    """Each piece's CPU time as a fraction of the floor's, in the order added; the function's total ratio."""
+    functions = sorted(name for name in cpu_medians if " + " not in name)
+    names = [step for step, _ in STEPS] + ["the rest of the function"]
+    print(
+        f"  {'step (CPU, fraction of the floor)':34s}"
+        + "".join(f"{f.removesuffix('Function')[:13]:>14s}" for f in functions)
+    )
+    for index, step in enumerate(names):
+        cells = []
+        for function in functions:
+            here = cpu_medians.get(f"{function} + {step}") if index < len(STEPS) else cpu_medians[function]
+            if here is None:
+                cells.append(f"{'-':>14s}")
+                continue
+            earlier = [cpu_medians.get(f"{function} + {s}") for s in names[:index]]
+            previous = next((c for c in reversed(earlier) if c is not None), floor_cpu)
+            cells.append(f"{(here - previous) / floor_cpu:+14.2f}")
+        print(f"  {step:34s}" + "".join(cells))
+    print(f"  {'total ratio':34s}" + "".join(f"{cpu_medians[f] / floor_cpu:13.2f}x" for f in functions))
 
 
 if __name__ == "__main__":
