@@ -226,22 +226,54 @@ def moved(transaction: list[dict[str, Any]], prefix: str = "BENCH#") -> list[dic
 
 
 def replay(dynamodb: Any, transactions: list[list[dict[str, Any]]], threads: int, prefix: str = "BENCH#") -> None:
-    """The transactions, bare, from ``threads`` threads at once (each takes every threads-th one)."""
+    """The transactions, bare, from ``threads`` threads at once. A pool's transactions stay in their
+    order on one thread (each is conditioned on what the one before it left), as a pool's records do
+    in the stack; the pools are dealt to the threads in turn."""
 
     def send(share: list[list[dict[str, Any]]]) -> None:
         for transaction in share:
             dynamodb.transact_write_items(TransactItems=moved(transaction, prefix))
 
+    by_pool: dict[str, list[list[dict[str, Any]]]] = {}
+    for transaction in transactions:
+        by_pool.setdefault(pool_of(transaction), []).append(transaction)
+    shares: list[list[list[dict[str, Any]]]] = [[] for _ in range(threads)]
+    for n, pool_transactions in enumerate(by_pool.values()):  # a pool's debits from the highest balance seen down
+        shares[n % threads].extend(sorted(pool_transactions, key=lambda t: -balance_seen(t)))
     if threads == 1:
-        send(transactions)
+        send(shares[0])
         return
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        for done in [pool.submit(send, transactions[n::threads]) for n in range(threads)]:
+        for done in [pool.submit(send, share) for share in shares]:
             done.result()
 
 
+def balance_seen(transaction: list[dict[str, Any]]) -> Decimal:
+    """The balance a transaction's pool update is conditioned on (``balance = :seen``); 0 without one."""
+    for entry in transaction:
+        seen = entry.get("Update", {}).get("ExpressionAttributeValues", {}).get(":seen")
+        if seen is not None:
+            return Decimal(seen["N"])
+    return Decimal(0)
+
+
+def pool_of(transaction: list[dict[str, Any]]) -> str:
+    """The key of the pool a transaction moves (its POOL update), or its first item's."""
+    for entry in transaction:
+        for kind, action in entry.items():
+            key = action.get("Key") or action.get("Item") or {}
+            if kind == "Update" and key.get("sk", {}).get("S") == "POOL":
+                return str(key["pk"]["S"])
+    first = next(iter(transaction[0].values()))
+    return str((first.get("Key") or first.get("Item"))["pk"]["S"])
+
+
 def prepare_floor(dynamodb: Any, table: str, transactions: list[list[dict[str, Any]]], prefix: str = "BENCH#") -> None:
-    """Copies, under ``prefix``, of the items the transactions update or check (balance raised)."""
+    """Copies, under ``prefix``, of the items the transactions update or check; a pool's copy holds the
+    highest balance its transactions saw (where the run started), so each ``balance = :seen`` holds."""
+    opening: dict[str, Decimal] = {}
+    for transaction in transactions:
+        opening[pool_of(transaction)] = max(opening.get(pool_of(transaction), Decimal(0)), balance_seen(transaction))
     keys = {
         (action["Key"]["pk"]["S"], action["Key"]["sk"]["S"])
         for transaction in transactions
@@ -252,8 +284,8 @@ def prepare_floor(dynamodb: Any, table: str, transactions: list[list[dict[str, A
     for pk, sk in keys:
         item = dynamodb.get_item(TableName=table, Key={"pk": {"S": pk}, "sk": {"S": sk}}, ConsistentRead=True)["Item"]
         item["pk"] = {"S": prefix + pk}
-        if "balance" in item:
-            item["balance"] = {"N": "1000000000"}
+        if "balance" in item and pk in opening:
+            item["balance"] = {"N": str(opening[pk])}
         dynamodb.put_item(TableName=table, Item=item)
 
 
