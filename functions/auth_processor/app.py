@@ -8,43 +8,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
-from pydantic import Json
-
-from rewards import runtime
+from rewards import runtime, snapstart
 from rewards.models.messages import QueuedAuthorization
-from rewards.observability import logger, metrics, tracer
+from rewards.observability import logger, metrics
+from rewards.partial_batch import PartialBatchResponse, Record, process_partial, sqs_message_id
 from rewards.services.batch import AuthorizationBatch
 from rewards.services.metrics import record_outcome
 from rewards.settings import CardholderSettings, settings
 
 SETTINGS = CardholderSettings  # this function's environment (template.yaml)
-
-
-class QueuedAuthorizationRecord(SqsRecordModel):
-    body: Json[QueuedAuthorization]  # type: ignore[assignment]
-
-
-# logger: every failed record (malformed body or processing error) is logged with its reason.
-processor = BatchProcessor(
-    event_type=EventType.SQS,
-    model=QueuedAuthorizationRecord,
-    raise_on_entire_batch_failure=False,
-    logger=logger,  # type: ignore[arg-type]  # Powertools' Logger offers the logging.Logger methods used
-)
+snapstart.register(prime=runtime.authorization_service)  # SnapStart: built before the snapshot
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-@tracer.capture_lambda_handler
-def lambda_handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
+def lambda_handler(event: dict[str, Any], context: Any) -> PartialBatchResponse:
     settings(SETTINGS)
-    batch = AuthorizationBatch.prefetch(runtime.authorization_service(), event.get("Records", []))
+    records = event.get("Records", [])
+    batch = AuthorizationBatch.prefetch(runtime.authorization_service(), records)
 
-    def record_handler(record: QueuedAuthorizationRecord) -> None:
-        processed = batch.process(record.body)
+    def record_handler(record: Record) -> None:
+        processed = batch.process(QueuedAuthorization.model_validate_json(record["body"]))
         logger.info(
             "authorization processed",
             extra={
@@ -56,4 +40,4 @@ def lambda_handler(event: dict[str, Any], context: Any) -> PartialItemFailureRes
         if not processed.replayed:
             record_outcome(metrics, processed.authorization)
 
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    return process_partial(records, record_handler, sqs_message_id)

@@ -8,7 +8,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from rewards import runtime
+from rewards import runtime, snapstart
 from rewards.http import PWR_SOURCE, answers, build_resolver, current_caller, lambda_entry
 from rewards.models.pwr import Authorization, AuthorizationPostResponse, AuthorizationRequest
 from rewards.observability import logger, metrics
@@ -18,6 +18,7 @@ from rewards.settings import AuthorizationsSettings
 
 app = build_resolver(PWR_SOURCE)
 SETTINGS = AuthorizationsSettings  # this function's environment (template.yaml)
+snapstart.register(prime=runtime.authorization_service)  # SnapStart: built before the snapshot
 CONTINUATION_HELP = (
     "Extension: where to continue when the range holds more than 5,000 authorizations; the previous answer's "
     "X-Next-Token header gives it."

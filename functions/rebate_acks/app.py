@@ -7,12 +7,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote_plus
 
-from rewards import runtime
-from rewards.observability import logger, metrics, tracer
+from rewards import runtime, snapstart
+from rewards.observability import logger, metrics
 from rewards.settings import SettlementSettings, settings
 from rewards.settlement.service import report_text
 
 SETTINGS = SettlementSettings  # this function's environment (template.yaml)
+snapstart.register(prime=runtime.settlement_service)  # SnapStart: built before the snapshot
 ACKS_PREFIX, REPORTS_PREFIX = "acks/", "reports/"
 
 
@@ -22,7 +23,6 @@ def report_key(ack_key: str) -> str:
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     settings(SETTINGS)
     service = runtime.settlement_service()

@@ -9,42 +9,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
-    DynamoDBRecord,
-    DynamoDBRecordEventName,
-)
-
-from rewards import runtime
-from rewards.observability import logger, metrics, tracer
+from rewards import runtime, snapstart
+from rewards.adapters.dynamo import from_item
+from rewards.observability import logger, metrics
+from rewards.partial_batch import PartialBatchResponse, Record, process_partial, stream_sequence_number
 from rewards.settings import RebateSettings, settings
 
 SETTINGS = RebateSettings  # this function's environment (template.yaml)
+snapstart.register(prime=runtime.rebate_service)  # SnapStart: built before the snapshot
 
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 
-
-def record_handler(record: DynamoDBRecord) -> None:
-    stream = record.dynamodb
-    if record.event_name is not DynamoDBRecordEventName.INSERT or stream is None:
+def record_handler(record: Record) -> None:
+    image = (record.get("dynamodb") or {}).get("NewImage")
+    if record.get("eventName") != "INSERT" or image is None:
         return
-    found = runtime.ledger().committed_event(stream.new_image)
+    found = runtime.ledger().committed_event(from_item(image))
     if found is None:
         return
     event, _ = found
     recorded = runtime.rebate_service().record(event)
     if recorded:
         logger.info(
-            "rebates recorded",
-            extra={"event_id": event.eventId, "references": [r.reference for r in recorded]},
+            "rebates recorded", extra={"event_id": event.eventId, "references": [r.reference for r in recorded]}
         )
         metrics.add_metric(name="RebatesRecorded", unit="Count", value=len(recorded))
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-@tracer.capture_lambda_handler
-def lambda_handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
+def lambda_handler(event: dict[str, Any], context: Any) -> PartialBatchResponse:
     settings(SETTINGS)
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    return process_partial(event.get("Records", []), record_handler, stream_sequence_number)

@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from pydantic import TypeAdapter, ValidationError
 
-from rewards import runtime
+from rewards import runtime, snapstart
 from rewards.errors import InvalidField
 from rewards.http import DR_SOURCE, answers, build_resolver, current_caller, lambda_entry, parse_json
 from rewards.models.dr import (
@@ -31,6 +31,7 @@ from rewards.settings import CardholderSettings
 
 app = build_resolver(DR_SOURCE)
 SETTINGS = CardholderSettings  # this function's environment (template.yaml)
+snapstart.register(prime=runtime.redemption_service)  # SnapStart: built before the snapshot
 
 IDEMPOTENCY_HEADER = "idempotency-key"
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from rewards import runtime
+from rewards import runtime, snapstart
 from rewards.http import PWR_SOURCE, answers, build_resolver, current_caller, lambda_entry
 from rewards.models.pwr import ReprocessRequest, ReprocessResponse
 from rewards.observability import metrics
@@ -16,6 +16,7 @@ from rewards.settings import CardholderSettings
 
 app = build_resolver(PWR_SOURCE)
 SETTINGS = CardholderSettings  # this function's environment (template.yaml)
+snapstart.register(prime=runtime.reprocess_service)  # SnapStart: built before the snapshot
 
 
 @app.post(

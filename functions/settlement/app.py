@@ -13,17 +13,18 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from rewards import runtime
+from rewards import runtime, snapstart
 from rewards.domain import ClientRole
-from rewards.observability import logger, metrics, tracer
+from rewards.observability import logger, metrics
 from rewards.settings import SettlementSettings, settings
 from rewards.settlement.reconciliation import reconcile, summary
 
 SETTINGS = SettlementSettings  # this function's environment (template.yaml)
+snapstart.register(prime=runtime.settlement_service)  # SnapStart: built before the snapshot
 
 
 class SettlementTask(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     task: Literal["settle", "reconcile"] = "settle"
     clientId: str | None = None
@@ -36,7 +37,6 @@ def issuers() -> list[str]:
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     settings(SETTINGS)
     task = SettlementTask.model_validate(event)

@@ -9,24 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-
-from rewards import runtime
+from rewards import runtime, snapstart
 from rewards.notifications.service import WebhookFailed
 from rewards.notifications.webhooks import WebhookDelivery, retry_delay
-from rewards.observability import logger, metrics, tracer
+from rewards.observability import logger, metrics
+from rewards.partial_batch import PartialBatchResponse, Record, process_partial, sqs_message_id
 from rewards.settings import WebhookSenderSettings, settings
 
 SETTINGS = WebhookSenderSettings  # this function's environment (template.yaml)
+snapstart.register(prime=runtime.webhook_sender)  # SnapStart: built before the snapshot
 
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
-
-def record_handler(record: SQSRecord) -> None:
-    delivery = WebhookDelivery.model_validate_json(record.body)
-    attempt = int(record.attributes.approximate_receive_count or "1")
+def record_handler(record: Record) -> None:
+    delivery = WebhookDelivery.model_validate_json(record["body"])
+    attempt = int((record.get("attributes") or {}).get("ApproximateReceiveCount") or "1")
     try:
         delivered = runtime.webhook_sender().deliver(delivery)
     except WebhookFailed as failure:
@@ -37,7 +33,7 @@ def record_handler(record: SQSRecord) -> None:
         )
         metrics.add_metric(name="WebhookDeliveryFailed", unit="Count", value=1)
         try:
-            runtime.visibility().delay(record.event_source_arn, record.receipt_handle, delay)
+            runtime.visibility().delay(record["eventSourceARN"], record["receiptHandle"], delay)
         except Exception:  # the message still fails; the queue's own visibility timeout delays it
             logger.warning("back-off not set", extra={"delivery_id": delivery.deliveryId}, exc_info=True)
         raise
@@ -51,7 +47,6 @@ def record_handler(record: SQSRecord) -> None:
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-@tracer.capture_lambda_handler
-def lambda_handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
+def lambda_handler(event: dict[str, Any], context: Any) -> PartialBatchResponse:
     settings(SETTINGS)
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    return process_partial(event.get("Records", []), record_handler, sqs_message_id)

@@ -407,7 +407,7 @@ def test_a_consumer_key_cannot_belong_to_two_clients(signed, keys):
 def test_template_makes_the_authorizer_the_default_without_caching():
     auth = samtemplate.resources()["HttpApi"]["Properties"]["Auth"]
     authorizer = auth["Authorizers"][auth["DefaultAuthorizer"]]
-    assert authorizer["FunctionArn"].value == "AuthorizerFunction.Arn"
+    assert authorizer["FunctionArn"].value == "AuthorizerFunction.Alias"  # the published version (SnapStart)
     assert authorizer["AuthorizerPayloadFormatVersion"] == "2.0"
     assert authorizer["EnableSimpleResponses"] is True
     assert authorizer["Identity"] == {"ReauthorizeEvery": 0}  # no identity source: every request reaches it

@@ -67,7 +67,7 @@ class Injector:
         self.calls: list[str] = []
         self.before: dict[int, Callable[[str], Exception]] = {}
         self.after: dict[int, Callable[[str], Exception]] = {}
-        self.always: tuple[str, Callable[[str], Exception]] | None = None
+        self.always: tuple[str | tuple[str, ...], Callable[[str], Exception]] | None = None  # operation(s), fault
         for service in ("dynamodb", "sqs"):
             events = runtime.aws_client(service).meta.events
             events.register(f"before-call.{service}", self._before)
@@ -83,8 +83,10 @@ class Injector:
         operation = event_name.rsplit(".", 1)[-1]
         self.calls.append(operation)
         fault = self.before.pop(len(self.calls) - 1, None)
-        if fault is None and self.always and self.always[0] == operation:
-            fault = self.always[1]
+        if fault is None and self.always:
+            names, always = self.always
+            if operation in ((names,) if isinstance(names, str) else names):
+                fault = always
         if fault is not None:
             raise fault(operation)
 
@@ -176,14 +178,14 @@ def test_every_single_fault_at_every_processor_call_ends_in_the_fault_free_state
     assert set(outbox_events(stack).values()) == {1}  # crashes and replays added no second event
 
 
-@pytest.mark.parametrize("operation", ["GetItem", "TransactWriteItems"])
+@pytest.mark.parametrize("operations", [("GetItem", "BatchGetItem"), ("TransactWriteItems",)], ids=["reads", "commits"])
 def test_a_fault_that_never_clears_ends_in_the_dead_letter_queue_with_the_reason_logged(
-    stack, injector, caplog, operation
+    stack, injector, caplog, operations
 ):
-    injector.always = (operation, throttled)
-    household, messages, deliveries, dead = run_batch(stack, f"DLQ{operation[:5]}")
+    injector.always = (operations, throttled)
+    household, messages, deliveries, dead = run_batch(stack, f"DLQ{operations[0][:5]}")
     # A purchase that redeems nothing is one conditional PutItem, no transaction: carol's commits.
-    failing = messages if operation == "GetItem" else messages[:2]
+    failing = messages if "GetItem" in operations else messages[:2]
     assert deliveries == MAX_RECEIVES
     assert sorted(dead) == sorted(failing)
     reasons = [r for r in caplog.records if r.getMessage() == "queued authorization not processed"]

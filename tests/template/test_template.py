@@ -246,6 +246,25 @@ def test_layer_builds_for_python313_on_arm64_with_bytecode(layer_id):
     assert "arm64" in layer["Properties"].get("CompatibleArchitectures", [])
 
 
+def makefile_functions() -> list[str]:
+    functions = resources("AWS::Serverless::Function")
+    return sorted(f for f, r in functions.items() if (r.get("Metadata") or {}).get("BuildMethod") == "makefile")
+
+
+def test_the_authorizer_ships_its_requirements_compiled():
+    assert makefile_functions() == ["AuthorizerFunction"]
+
+
+@pytest.mark.parametrize("function_id", makefile_functions())
+def test_a_function_built_by_its_makefile_ships_arm64_wheels_and_bytecode(function_id):
+    function = resources()[function_id]
+    assert function["Metadata"].get("BuildArchitecture") == "arm64"
+    makefile = (ROOT / function["Properties"]["CodeUri"] / "Makefile").read_text()
+    [recipe] = re.findall(rf"^build-{function_id}:\n((?:\t.*\n)+)", makefile, re.MULTILINE)
+    for needed in ("manylinux2014_aarch64", "--python-version 3.13", "--only-binary=:all:", "unchecked-hash", "app.py"):
+        assert needed in recipe, f"{function_id}: the build lacks {needed}"
+
+
 # -- routes -----------------------------------------------------------------------------------
 ROUTES = http_routes()
 
@@ -388,9 +407,9 @@ def test_a_variable_missing_from_the_template_fails_the_function_naming_it(funct
 
 @pytest.mark.parametrize("function_id", function_ids())
 def test_every_variable_the_template_sets_is_read_by_the_functions_settings(function_id):
-    """Powertools reads its own; STAGE names the deployment for operators (and the console)."""
+    """Powertools and pydantic read their own; STAGE names the deployment for operators (and the console)."""
     unread = set(template_environment(function_id)) - settings_model(function_id).variables()
-    assert {name for name in unread if not name.startswith("POWERTOOLS_")} <= {"STAGE"}
+    assert {name for name in unread if not name.startswith(("POWERTOOLS_", "PYDANTIC_"))} <= {"STAGE"}
 
 
 # -- SAM's own validators ---------------------------------------------------------------------

@@ -93,10 +93,12 @@ class Account:
 
 @dataclass(frozen=True)
 class AccountRef:
-    """What a card or customer-number lookup says: the account and its program."""
+    """What a card or customer-number lookup says: the account and its program (and, for a card,
+    the account's pool when the lookup was written with it, so that one read fetches both)."""
 
     accountId: str
     programId: str
+    poolId: str | None = None
 
 
 @dataclass(frozen=True)

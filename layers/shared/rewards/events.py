@@ -24,7 +24,7 @@ REBATE_REJECTED: Literal["rebate.rejected"] = "rebate.rejected"
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
 
 class _Event(_Model):
@@ -187,4 +187,4 @@ CommittedEvent = Annotated[
     | RebateRejected,
     Field(discriminator="eventType"),
 ]
-EVENT: TypeAdapter[CommittedEvent] = TypeAdapter(CommittedEvent)
+EVENT: TypeAdapter[CommittedEvent] = TypeAdapter(CommittedEvent, config=ConfigDict(defer_build=True))

@@ -18,7 +18,7 @@ from rewards.cardnumbers import mask_card_numbers
 from rewards.domain import Caller, ClientRole
 from rewards.errors import InvalidField, ServiceError, Unauthenticated
 from rewards.models.errors import ErrorEnvelope, ErrorItem, ErrorList
-from rewards.observability import logger, metrics, tracer
+from rewards.observability import logger, metrics
 from rewards.security.digest import body_hash
 from rewards.security.reasons import AuthFailure, description
 from rewards.settings import FunctionSettings, settings
@@ -217,11 +217,10 @@ def lambda_entry(
     app: Resolver, function_settings: type[FunctionSettings]
 ) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     """The Lambda handler of an API function: its settings validated (once per environment),
-    logging context, metrics, tracing, then the routes."""
+    logging context, metrics, then the routes."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
     @metrics.log_metrics
-    @tracer.capture_lambda_handler
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         settings(function_settings)
         refusal = request_refusal(event)

@@ -88,6 +88,16 @@ class Ledger(Protocol):
     def accounts_of_customer(self, bcn_hash: str) -> list[AccountRef]: ...
     def pool(self, pool_id: str) -> PointPool | None: ...
     def pools(self, pool_ids: Iterable[str]) -> dict[str, PointPool]: ...
+    def holders(
+        self,
+        account_ids: Iterable[str],
+        pool_ids: Iterable[str],
+        config: Configuration,
+        program_ids: Iterable[str] = (),
+    ) -> tuple[dict[str, Account], dict[str, PointPool]]:
+        """Accounts and pools in one read, with the programs ``config`` has not cached yet when it
+        can read them in the same request (DynamoDB: one BatchGetItem across both tables)."""
+        ...
 
     def save_preferences(self, account: Account, preferences: CardholderPreferences, token: str) -> None:
         """From the version read only (RecordChanged otherwise); a lost answer is read back by

@@ -1,12 +1,18 @@
-"""Logger, Metrics and Tracer singletons. Every log line passes through a card-number mask."""
+"""Logger and Metrics singletons. Every log line passes through a card-number mask.
+
+Tracing is Lambda's own (``Tracing: Active`` in template.yaml: a segment per invocation, with its
+initialization and overhead), without the X-Ray SDK: the SDK and the patching of botocore cost about
+a tenth of a bare function's cold start (docs/performance.md, "Cold start") for one subsegment per
+AWS call."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging import Logger
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+from aws_lambda_powertools.metrics import Metrics
 
 from rewards.cardnumbers import mask_card_numbers
 
@@ -40,6 +46,3 @@ if getattr(_make_record, "__name__", "") != _masked_record.__name__:  # once, ev
 
 logger = Logger(logger_formatter=CardMaskingFormatter())
 metrics = Metrics()
-# Patch only what the functions call (boto3, and http.client for the webhook POSTs): patch_all would
-# import and patch every supported library installed (requests, sqlite3, ...) at cold start.
-tracer = Tracer(patch_modules=("botocore", "httplib"))

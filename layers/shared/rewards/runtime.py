@@ -41,13 +41,18 @@ SECRET_MAX_AGE_SECONDS = 300
 MARKER_LEASE_SECONDS = 60
 
 
+_clients: list[Any] = []  # every client made in this container (close_connections)
+
+
 @cache
 def aws_client(service: str) -> Any:
     import boto3
     from botocore.config import Config
 
     config = Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 4, "mode": "standard"})
-    return boto3.client(service, config=config)
+    client = boto3.client(service, config=config)
+    _clients.append(client)
+    return client
 
 
 @cache
@@ -91,6 +96,12 @@ def hash_card(card_number: str) -> str:
     return card_hash(card_secret(), card_number)
 
 
+def close_connections() -> None:
+    """Close every client's open connections (after a SnapStart restore); each reconnects on its next call."""
+    for client in _clients:
+        client.close()
+
+
 def reset() -> None:
     """Forget every cached client and store (tests switch endpoints and tables)."""
     for function in (
@@ -113,6 +124,7 @@ def reset() -> None:
     ):
         function.cache_clear()
     ssm_provider.cache_clear()
+    _clients.clear()
 
 
 @cache
@@ -156,6 +168,7 @@ def verifier() -> RequestVerifier:
 
     config = settings(AuthorizerSettings)
     dynamodb = boto3.client("dynamodb", config=Config(connect_timeout=1, read_timeout=2, retries={"max_attempts": 2}))
+    _clients.append(dynamodb)
     return RequestVerifier(
         ConfigStore(Table(dynamodb, config.config_table), config.config_cache_seconds),
         NonceStore(Table(dynamodb, config.nonce_table)),

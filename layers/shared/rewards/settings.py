@@ -21,7 +21,7 @@ class SettingsError(RuntimeError):
 
 
 class FunctionSettings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=False)
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=False, defer_build=True)
 
     @classmethod
     def variables(cls) -> frozenset[str]:

@@ -54,7 +54,8 @@ class CardholderStore:
                 ExpressionAttributeValues={f":{k}": to_attr(v) for k, v in present.items()},
             )
         card_pk, card_sk = card_key(card_hash)
-        self.table.put({"pk": card_pk, "sk": card_sk, "accountId": account_id, "programId": static["programId"]})
+        lookup = {"accountId": account_id, "programId": static["programId"], "poolId": static["poolId"]}
+        self.table.put({"pk": card_pk, "sk": card_sk, **lookup})
 
     def save_customer(self, bcn_hash: str, accounts: list[AccountRef]) -> None:
         pk, sk = bcn_key(bcn_hash)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 
-from rewards.adapters.dynamo import Table, TransactionRefused, key, to_attr
+from rewards.adapters.dynamo import Item, Key, Table, TransactionRefused, key, to_attr
 from rewards.models.config import Client, Program
+
+
+def program_key(program_id: str) -> Key:
+    return f"PROGRAM#{program_id}", "PROGRAM"
 
 
 class ConfigStore:
@@ -23,10 +27,25 @@ class ConfigStore:
         cached = self._programs.get(program_id)
         if cached and self.clock() - cached[0] < self.ttl:
             return cached[1]
-        item = self.table.get(f"PROGRAM#{program_id}", "PROGRAM", consistent=False)
+        item = self.table.get(*program_key(program_id), consistent=False)
         program = Program.model_validate_json(item["document"]) if item else None
         self._programs[program_id] = (self.clock(), program)
         return program
+
+    def uncached_programs(self, program_ids: Iterable[str]) -> list[Key]:
+        """The keys of the programs not cached (or expired), to be read with other items."""
+        now = self.clock()
+        stale = [
+            p for p in dict.fromkeys(program_ids) if p not in self._programs or now - self._programs[p][0] >= self.ttl
+        ]
+        return [program_key(p) for p in stale]
+
+    def remember_programs(self, keys: Iterable[Key], found: Mapping[Key, Item]) -> None:
+        """Cache the programs read for ``keys`` elsewhere (absent ones as unknown)."""
+        for pk, sk in keys:
+            item = found.get((pk, sk))
+            program = Program.model_validate_json(item["document"]) if item else None
+            self._programs[pk.removeprefix("PROGRAM#")] = (self.clock(), program)
 
     def client(self, client_id: str) -> Client | None:
         cached = self._clients.get(client_id)

@@ -88,22 +88,7 @@ class Table:
 
     def get_many(self, keys: Iterable[Key]) -> dict[Key, Item]:
         """BatchGetItem in chunks of 100, following UnprocessedKeys; consistent reads."""
-        wanted = list(dict.fromkeys(keys))
-        found: dict[Key, Item] = {}
-        for start in range(0, len(wanted), BATCH_GET_LIMIT):
-            request: dict[str, Any] = {
-                self.name: {
-                    "Keys": [key(pk, sk) for pk, sk in wanted[start : start + BATCH_GET_LIMIT]],
-                    "ConsistentRead": True,
-                }
-            }
-            while request:
-                response = self._call(self.client.batch_get_item, RequestItems=request)
-                for raw in response.get("Responses", {}).get(self.name, []):
-                    item = from_item(raw)
-                    found[(item["pk"], item["sk"])] = item
-                request = response.get("UnprocessedKeys") or {}
-        return found
+        return read_many({self: keys}).get(self, {})
 
     def query(self, **kwargs: Any) -> list[Item]:
         items: list[Item] = []
@@ -232,6 +217,27 @@ class Table:
             raise TransientConflict(type(error).__name__) from error
         except ClientError as error:
             raise _translate(error) from error
+
+
+def read_many(wanted: Mapping[Table, Iterable[Key]]) -> dict[Table, dict[Key, Item]]:
+    """The items of several tables of one client in the fewest BatchGetItem requests (100 keys each,
+    UnprocessedKeys followed), consistent reads; by table."""
+    pending = [(table, k) for table, keys in wanted.items() for k in dict.fromkeys(keys)]
+    found: dict[Table, dict[Key, Item]] = {}
+    for start in range(0, len(pending), BATCH_GET_LIMIT):
+        chunk = pending[start : start + BATCH_GET_LIMIT]
+        tables = {table.name: table for table, _ in chunk}
+        request: dict[str, Any] = {}
+        for table, (pk, sk) in chunk:
+            request.setdefault(table.name, {"Keys": [], "ConsistentRead": True})["Keys"].append(key(pk, sk))
+        while request:
+            response = Table._call(chunk[0][0].client.batch_get_item, RequestItems=request)
+            for name, raws in response.get("Responses", {}).items():
+                for raw in raws:
+                    item = from_item(raw)
+                    found.setdefault(tables[name], {})[(item["pk"], item["sk"])] = item
+            request = response.get("UnprocessedKeys") or {}
+    return found
 
 
 def _translate(error: ClientError) -> Exception:

@@ -18,12 +18,30 @@ from typing import Any
 
 from rewards.adapters import ledger_items as items
 from rewards.adapters import redemption_items as dr
-from rewards.adapters.dynamo import Item, Op, Table, TransactionRefused, TransientConflict, from_item, to_attr
+from rewards.adapters.config_store import ConfigStore
+from rewards.adapters.dynamo import (
+    Item,
+    Op,
+    Table,
+    TransactionRefused,
+    TransientConflict,
+    from_item,
+    read_many,
+    to_attr,
+)
 from rewards.domain import Account, AccountRef, CardholderPreferences, PointPool, RedemptionFrequency
 from rewards.errors import not_committed
 from rewards.events import CommittedEvent
 from rewards.ids import authorization_id, new_token
-from rewards.ledger import AccountChanged, BalanceMoved, Duplicate, IdTaken, InvalidStart, RecordChanged
+from rewards.ledger import (
+    AccountChanged,
+    BalanceMoved,
+    Configuration,
+    Duplicate,
+    IdTaken,
+    InvalidStart,
+    RecordChanged,
+)
 from rewards.records import (
     AuthorizationPage,
     AuthorizationQuery,
@@ -125,6 +143,27 @@ class DynamoLedger:
     def cards(self, card_hashes: Iterable[str]) -> dict[str, AccountRef]:
         found = self.table.get_many(items.card_key(h) for h in card_hashes)
         return {pk.removeprefix("CARD#"): items.account_ref(item) for (pk, _), item in found.items()}
+
+    def holders(
+        self,
+        account_ids: Iterable[str],
+        pool_ids: Iterable[str],
+        config: Configuration,
+        program_ids: Iterable[str] = (),
+    ) -> tuple[dict[str, Account], dict[str, PointPool]]:
+        keys = [items.account_key(a) for a in account_ids] + [items.pool_key(p) for p in pool_ids]
+        same_client = isinstance(config, ConfigStore) and config.table.client is self.table.client
+        programs = config.uncached_programs(program_ids) if isinstance(config, ConfigStore) and same_client else []
+        if not keys and not programs:
+            return {}, {}
+        wanted = {self.table: keys} | ({config.table: programs} if isinstance(config, ConfigStore) and programs else {})
+        found = read_many(wanted)
+        if isinstance(config, ConfigStore) and programs:
+            config.remember_programs(programs, found.get(config.table, {}))
+        mine = found.get(self.table, {})
+        accounts = {i["accountId"]: items.account_from_item(i) for (_, sk), i in mine.items() if sk == "ACCOUNT"}
+        pools = {i["poolId"]: items.pool_from_item(i) for (_, sk), i in mine.items() if sk == "POOL"}
+        return accounts, pools
 
     def accounts_of_customer(self, bcn_hash: str) -> list[AccountRef]:
         item = self.table.get(*items.bcn_key(bcn_hash))

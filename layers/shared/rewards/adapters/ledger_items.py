@@ -179,7 +179,8 @@ def account_from_item(item: Item) -> Account:
 
 
 def account_ref(item: Mapping[str, Any]) -> AccountRef:
-    return AccountRef(str(item["accountId"]), str(item["programId"]))
+    pool_id = item.get("poolId")
+    return AccountRef(str(item["accountId"]), str(item["programId"]), str(pool_id) if pool_id else None)
 
 
 def pool_from_item(item: Item) -> PointPool:

@@ -18,7 +18,15 @@ from rewards.adapters.ledger_items import authorization_sort_key
 from rewards.domain import Account, AccountRef, CardholderPreferences, PointPool, RedemptionFrequency
 from rewards.events import CommittedEvent
 from rewards.ids import authorization_id
-from rewards.ledger import AccountChanged, BalanceMoved, Duplicate, IdTaken, InvalidStart, RecordChanged
+from rewards.ledger import (
+    AccountChanged,
+    BalanceMoved,
+    Configuration,
+    Duplicate,
+    IdTaken,
+    InvalidStart,
+    RecordChanged,
+)
 from rewards.models.config import Program
 from rewards.records import (
     AuthorizationPage,
@@ -82,7 +90,7 @@ class MemoryLedger:
     def add_account(self, account: Account, card_hash: str | None = None) -> None:
         self.account_items[account.accountId] = account
         if card_hash is not None:
-            self.card_refs[card_hash] = AccountRef(account.accountId, account.programId)
+            self.card_refs[card_hash] = AccountRef(account.accountId, account.programId, account.poolId)
 
     # -- accounts and pools ---------------------------------------------------------------------
     def account(self, account_id: str) -> Account | None:
@@ -103,6 +111,15 @@ class MemoryLedger:
 
     def pools(self, pool_ids: Iterable[str]) -> dict[str, PointPool]:
         return {p: self.pool_items[p].pool for p in pool_ids if p in self.pool_items}
+
+    def holders(
+        self,
+        account_ids: Iterable[str],
+        pool_ids: Iterable[str],
+        config: Configuration,
+        program_ids: Iterable[str] = (),
+    ) -> tuple[dict[str, Account], dict[str, PointPool]]:
+        return self.accounts(account_ids), self.pools(pool_ids)
 
     def save_preferences(self, account: Account, preferences: CardholderPreferences, token: str) -> None:
         current = self.account_items.get(account.accountId)

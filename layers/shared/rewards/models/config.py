@@ -29,7 +29,7 @@ MerchantId = NoCardNumber  # a configured card acceptor id: incoming ones are ma
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Tier(Strict):

@@ -137,7 +137,9 @@ RedemptionRequest = Annotated[
     CashbackRedemption | MerchandiseRedemption | TravelRedemption | StatementCredit,
     Field(discriminator="redemptionType"),
 ]
-REDEMPTION_REQUEST: TypeAdapter[PointsRedemption | StatementCredit] = TypeAdapter(RedemptionRequest)
+REDEMPTION_REQUEST: TypeAdapter[PointsRedemption | StatementCredit] = TypeAdapter(
+    RedemptionRequest, config=ConfigDict(defer_build=True)
+)
 
 
 EXTENSION_MODEL = ConfigDict(json_schema_extra={"x-extension": True})  # Mastercard's fields are not public

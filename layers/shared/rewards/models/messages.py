@@ -17,7 +17,7 @@ class QueuedAuthorization(BaseModel):
     CLIENT: a POST /authorizations with queueTransaction=Y; the account is already resolved to its RANAC.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     origin: Literal["NETWORK", "CLIENT"]
     clientId: str | None = Field(default=None, min_length=1, max_length=40)

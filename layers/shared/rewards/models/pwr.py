@@ -39,7 +39,7 @@ Text250 = Annotated[str, Field(max_length=250), MASKED]
 
 
 class Request(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, defer_build=True)
 
 
 # Decimals leave the service as JSON numbers, by value: a whole number as an integer (70.00 -> 70, as
@@ -56,7 +56,7 @@ JsonNumber = Annotated[Decimal, PlainSerializer(decimal_encoder, when_used="json
 class Response(BaseModel):
     """Response bodies: unknown fields ignored on read, absent (None) fields left out on write."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
 
 def _is_none(value: object) -> bool:
@@ -242,7 +242,7 @@ class Authorization(Response):
 class Preferences(BaseModel):
     """Cardholder PWR preferences (GET response, and the body part of PUT)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     redemptionFrequency: RedemptionFrequency | None = absent(
         description="OFF, SNGL or MULT.", json_schema_extra={"maxLength": 4}

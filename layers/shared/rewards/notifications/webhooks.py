@@ -17,7 +17,7 @@ RETRY_CAP_SECONDS = 900
 class WebhookDelivery(BaseModel):
     """One POST owed to one client; ``body`` is fixed when queued so every attempt signs the same bytes."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     deliveryId: str = Field(min_length=1)
     eventId: str = Field(min_length=1)

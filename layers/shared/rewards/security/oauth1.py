@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
-from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -138,6 +137,8 @@ def load_public_key(pem: str) -> rsa.RSAPublicKey:
     """An RSA public key from a PEM certificate or a PEM public key."""
     data = pem.strip().encode()
     if b"CERTIFICATE" in data.split(b"\n", 1)[0]:
+        from cryptography import x509  # only for a key registered as a certificate (x509 is a third of the import)
+
         key = x509.load_pem_x509_certificate(data).public_key()
     else:
         key = serialization.load_pem_public_key(data)  # type: ignore[assignment]

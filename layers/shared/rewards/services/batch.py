@@ -1,5 +1,5 @@
-"""Batched reads for a batch of queued authorizations: one read each for cards, accounts and
-pools, programs from the container cache; then each record commits its own transaction, and the
+"""Batched reads for a batch of queued authorizations: the card lookups, then accounts, pools and
+uncached programs in one read; then each record commits its own transaction, and the
 account and pool it leaves behind are what the next record of the same household starts from."""
 
 from __future__ import annotations
@@ -39,16 +39,27 @@ class AuthorizationBatch:
         return batch
 
     def _load(self, messages: list[QueuedAuthorization]) -> None:
+        """Two reads for any batch: the card lookups (which name the account, its pool and program),
+        then the accounts and pools together, with the programs this container has not cached yet;
+        a pool no lookup named (RANAC, or a lookup written without it) is read after its account."""
         ledger, config = self.service.ledger, self.service.config
         identities = {(m.authorization.accountIdType, m.authorization.accountId) for m in messages}
         card_numbers = {number for kind, number in identities if kind == "BAN"}
         hashes = {self.service.hash_card(number): number for number in card_numbers}
-        wanted = {hashes[h]: ref.accountId for h, ref in ledger.cards(hashes).items()}
+        refs = {hashes[h]: ref for h, ref in ledger.cards(hashes).items()} if hashes else {}
         ranacs = {number for kind, number in identities if kind == "RANAC"}
-        accounts = ledger.accounts(set(wanted.values()) | ranacs)
-        pools = ledger.pools({a.poolId for a in accounts.values()})
+        accounts, pools = ledger.holders(
+            {ref.accountId for ref in refs.values()} | ranacs,
+            {ref.poolId for ref in refs.values() if ref.poolId},
+            config,
+            {ref.programId for ref in refs.values()},
+        )
+        unread = {a.poolId for a in accounts.values()} - pools.keys()
+        if unread:
+            pools |= ledger.holders((), unread, config, {a.programId for a in accounts.values()})[1]
         for kind, number in identities:
-            account = accounts.get(wanted.get(number, "") if kind == "BAN" else number)
+            ref = refs.get(number)
+            account = accounts.get(ref.accountId if kind == "BAN" and ref else number)
             if account is None or account.poolId not in pools:
                 continue
             program = config.program(account.programId)
