@@ -12,7 +12,13 @@ from typing import Any
 from rewards import runtime, snapstart
 from rewards.adapters.dynamo import from_item
 from rewards.observability import logger, metrics
-from rewards.partial_batch import PartialBatchResponse, Record, process_partial, stream_sequence_number
+from rewards.partial_batch import (
+    PartialBatchResponse,
+    Record,
+    inserted_image,
+    process_partial,
+    stream_sequence_number,
+)
 from rewards.settings import RebateSettings, settings
 
 SETTINGS = RebateSettings  # this function's environment (template.yaml)
@@ -20,8 +26,8 @@ snapstart.register(prime=runtime.rebate_service)  # SnapStart: built before the 
 
 
 def record_handler(record: Record) -> None:
-    image = (record.get("dynamodb") or {}).get("NewImage")
-    if record.get("eventName") != "INSERT" or image is None:
+    image = inserted_image(record)
+    if image is None:
         return
     found = runtime.ledger().committed_event(from_item(image))
     if found is None:

@@ -46,3 +46,9 @@ def process_partial(
             logger.warning("Record processing exception; skipping this record", exc_info=True)
             failures.append({"itemIdentifier": identify(record)})
     return {"batchItemFailures": failures}
+
+
+def inserted_image(record: Record) -> Record | None:
+    """The new image of a stream record that inserted an item (None for anything else)."""
+    image = (record.get("dynamodb") or {}).get("NewImage")
+    return image if record.get("eventName") == "INSERT" and image is not None else None

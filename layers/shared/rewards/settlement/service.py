@@ -275,9 +275,9 @@ class RebateService:
     def _reject(self, rebate: RebateInstruction, reason: str | None, key: str) -> bool:
         """The points come back to the pool, once: the credit commits with the REJECTED status."""
         ids = CommitIds(rebate.reference)
+        account = self.ledger.account(rebate.account_id)
+        pool = self.ledger.pool(account.poolId) if account else None
         for _ in range(MAX_REJECTION_TRIES):
-            account = self.ledger.account(rebate.account_id)
-            pool = self.ledger.pool(account.poolId) if account else None
             if account is None or pool is None:
                 raise not_committed()
             credit = Movement(
@@ -311,7 +311,8 @@ class RebateService:
             )
             try:
                 self.store.reject(rebate, reason, key, credit, pool.balance, event)
-            except BalanceMoved:
+            except BalanceMoved as moved:
+                pool = moved.pool  # the pool as it is now: decide the credit's balance again
                 continue
             except RebateChanged:
                 return False
