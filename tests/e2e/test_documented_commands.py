@@ -149,6 +149,12 @@ def test_every_documented_command_works_as_written(stack: LocalStack, document: 
     done = run_document(stack, document, tmp_path)
     assert done.returncode == 0, f"{document.name}:\n{done.stderr[-3000:]}"
     if document.name == "README.md":  # the walkthroughs did what their comments say
-        for outcome in ('"partiallyRedeemed": true', '"reprocessCode": "60"', '"remainingCreditablePoints": 1033'):
+        for outcome in (
+            '"partiallyRedeemed": true',
+            '"reprocessCode": "60"',
+            '"remainingCreditablePoints": 1033',
+            '"status": "POSTED"',
+            '"reason": "R03 account closed"',
+        ):
             assert outcome in done.stdout, f"README walkthrough: no {outcome} in its answers"
     assert not list(ROOT.glob("*.pem")), "a documented command left files in the repository root"

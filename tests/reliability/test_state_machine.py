@@ -1,7 +1,8 @@
 """Model-based test: random sequences of network and API authorizations, preference changes,
-reprocesses, redeliveries, Digital Redemptions and their credits against one household, with the
-ledger invariants checked after every step. One moto stack per test; every example starts from
-an empty ledger table and loads a fresh household.
+reprocesses, redeliveries, Digital Redemptions and their credits, and rebates the issuer rejects
+(their points come back), against one household, with the ledger invariants checked after every
+step. One moto stack per test; every example starts from an empty ledger table and loads a fresh
+household.
 
 Every step that writes may meet a fault at any of its writes: the answer of one send lost (the
 SDK re-sends), every answer lost (the function re-sends), or the function dying right after the
@@ -16,6 +17,7 @@ import itertools
 import json
 import os
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -31,13 +33,15 @@ from hypothesis.stateful import (
 )
 
 from rewards import runtime
+from rewards.settlement.records import RebateStatus
 from tests.reliability import harness
 from tests.reliability.lost_answers import ALL_SENDS, Crash, LostAnswers
-from tests.support import body, invoke
+from tests.support import body, committed_events, invoke, load_event
 
 MAX_EXAMPLES = int(os.environ.get("HYPOTHESIS_MAX_EXAMPLES", "300"))
 STEPS = int(os.environ.get("HYPOTHESIS_STEPS", "12"))
 REPROCESSABLE = {"59", "72"}
+REBATE_DAYS = 7  # a file takes the PENDING rebates of its day and the client's 7 late days before it
 
 accounts = st.sampled_from(["alice", "bob", "carol"])
 amounts = st.one_of(
@@ -87,6 +91,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.reprocessed: list[tuple[str, str]] = []
         self.redeemed: dict[str, Decimal] = {}  # DR redemptionId -> points it took
         self.credited: Counter[str] = Counter()  # DR redemptionId -> points credited back
+        self.rejected: dict[str, Decimal] = {}  # rebate reference -> points its rejection returned
 
     def balance(self) -> Decimal:
         assert self.household is not None
@@ -211,6 +216,49 @@ class LedgerMachine(RuleBasedStateMachine):
             return
         assert self.balance() == before
 
+    @precondition(lambda self: len(self.rejected) < REBATE_DAYS)
+    @rule(data=st.data(), fault=faults, write=writes)
+    def reject_rebate(self, data: st.DataObject, fault: str, write: int) -> None:
+        """The issuer rejects one redemption's rebate: recorded, settled in the next day's file,
+        acknowledged REJECTED (the fault at the acknowledgement's writes); its points come back once."""
+        assert self.household is not None
+        _, records = harness.household_snapshot(self.stack, self.household)
+        owed = sorted(
+            (
+                r["record"]
+                for r in records
+                if r["record"]["responseReasonId"] == "60" and f"PWR-{r['record']['id']}" not in self.rejected
+            ),
+            key=lambda record: int(record["externalId"].removeprefix("SM")),
+        )
+        if not owed:
+            return
+        chosen = data.draw(st.sampled_from(owed))
+        reference, points = f"PWR-{chosen['id']}", Decimal(str(chosen["pointsRedeemed"]))
+        service = runtime.settlement_service()
+        for event in committed_events(self.stack, "pwr.authorization.processed"):
+            if event.data.authorizationId == chosen["id"]:
+                service.record(event)  # what the recorder does with the stream (idempotent)
+        day = datetime.now(UTC).date() + timedelta(days=len(self.rejected))  # each rejection settles a day of its own
+        service.clock = lambda: (
+            datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC) + timedelta(minutes=11)
+        )
+        file_id = service.settle(harness.CLIENT_ID, day).file.file_id
+        before = self.balance()
+        key = f"acks/{file_id}.csv"
+        ack = f"H,ACK1,{harness.CLIENT_ID},{file_id}\nD,{reference},REJECTED,R03\nT,1\n"
+        self.stack.client("s3").put_object(Bucket=self.stack.buckets["SettlementBucket"], Key=key, Body=ack.encode())
+        event = load_event("s3-acknowledgement")
+        event["Records"][0]["s3"]["bucket"]["name"] = self.stack.buckets["SettlementBucket"]
+        event["Records"][0]["s3"]["object"]["key"] = key
+        answer = self.send("RebateAcksFunction", event, fault, write)
+        [report] = answer["reports"]
+        assert (report["APPLIED"], report["REFUSED"]) == (1, 0), answer
+        assert service.store.get(reference).status is RebateStatus.REJECTED  # type: ignore[union-attr]
+        assert self.balance() == before + points
+        self.rejected[reference] = points
+        REACHED["rebate rejected"] += 1
+
     @invariant()
     def ledger_is_consistent(self) -> None:
         if self.household is None:
@@ -221,6 +269,8 @@ class LedgerMachine(RuleBasedStateMachine):
         harness.assert_no_authorization_redeemed_twice(state)
         harness.assert_credits_within_redemptions(state, self.redeemed)
         harness.assert_records_agree_with_ledger(self.stack, self.household, state, records)
+        returned = {e["reference"]: Decimal(e["points"]) for e in state.entries if e["source"] == "REBATE_REJECTED"}
+        assert returned == self.rejected  # each rejected rebate credited once, with its points, and no other
         REACHED["steps with ledger entries"] += bool(state.entries)
 
 
@@ -246,3 +296,4 @@ def test_random_operation_sequences_keep_the_ledger_consistent(stack, capsys):
     assert REACHED["dr redeemed"] and REACHED["dr credited"], REACHED
     assert REACHED["lost answers (sdk)"] and REACHED["lost answers (app)"], REACHED
     assert REACHED["client re-sent after a crash"], REACHED
+    assert REACHED["rebate rejected"], REACHED

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from rewards.domain import CardholderPreferences
 from rewards.events import EVENT
 from rewards.models.config import Client, Program, Webhook
-from rewards.notifications.rendering import SMS_LIMIT, points_text, sms_text, template_data
+from rewards.notifications.rendering import SMS_LIMIT, points_text, rebate_data, sms_text, template_data
 from rewards.notifications.routing import (
     Channel,
     CommunicationKind,
@@ -138,6 +138,44 @@ def test_dr_events_reach_only_the_topic():
     dr = event(event_type="dr.redemption.created")
     assert communication_kind(dr) is None
     assert [d.channel for d in plan(dr, program(), EMAIL_AND_SMS, [client("issuer-a")])] == [Channel.EVENT]
+
+
+def rejected_rebate(reason: str | None = "R03 account closed"):
+    return EVENT.validate_python(
+        {
+            "eventId": "e-2",
+            "eventType": "rebate.rejected",
+            "occurredAt": "2026-11-21T09:00:00Z",
+            "programId": "P1",
+            "data": {
+                "reference": "PWR-A1B2C3D4E5",
+                "fileId": "F1",
+                "accountId": "RANAC1",
+                "lastFour": "4444",
+                "cashAmount": "12.50",
+                "currency": "USD",
+                "pointsCredited": "1250",
+                "pointBalance": "3250",
+                "reason": reason,
+                "occurredAt": "2026-11-21T09:00:00Z",
+            },
+        }
+    )
+
+
+def test_a_rejected_rebate_is_told_by_email_only_and_its_switch_stops_it():
+    rejected = rejected_rebate()
+    assert communication_kind(rejected) is CommunicationKind.REBATE_REJECTED
+    channels = [d.channel for d in plan(rejected, program(), EMAIL_AND_SMS, [client("issuer-a")])]
+    assert channels == [Channel.EVENT, Channel.EMAIL]  # no SMS, no Auth Notifier webhook
+    assert cardholder_deliveries(CommunicationKind.REBATE_REJECTED, program(rebateRejected=False), EMAIL_AND_SMS) == []
+
+
+def test_rebate_email_data_shows_cash_points_reason_and_never_a_card_number():
+    values = rebate_data(rejected_rebate(reason=f"card {PAN} closed"), program())
+    assert (values["cashAmount"], values["pointsCredited"], values["pointBalance"]) == ("12.50 USD", "1,250", "3,250")
+    assert PAN not in values["reason"] and values["reason"].endswith("4444 closed")
+    assert rebate_data(rejected_rebate(reason=None), program())["reason"] == "not given"
 
 
 # -- switches ----------------------------------------------------------------------------------------

@@ -26,12 +26,12 @@ def test_functions_build_from_their_template_environment_alone(function_id, monk
         runtime.reset()
 
 
-def test_email_templates_point_at_the_three_declared_templates(monkeypatch):
+def test_email_templates_point_at_the_four_declared_templates(monkeypatch):
     for name, value in Resolver(prefix="t").function_environment("NotifierFunction").items():
         monkeypatch.setenv(name, value)
     declared = {f"t-{logical_id}" for logical_id in resources("AWS::SES::Template")}
     assert set(runtime.email_templates(settings(NotifierSettings)).values()) == declared
-    assert len(declared) == 3
+    assert len(declared) == 4  # the seed's three communications and the rejected rebate
 
 
 def test_notifier_stream_source_is_filtered_bounded_and_dead_lettered():

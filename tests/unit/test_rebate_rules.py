@@ -11,7 +11,16 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rewards.rules.rebates import SHARDS, day_closes_at, last_closed_day, settlement_day, shard_of
+from rewards.rules.rebates import (
+    SHARDS,
+    authorization_rebate,
+    day_closes_at,
+    last_closed_day,
+    line_rebate,
+    settlement_day,
+    shard_of,
+)
+from rewards.services.rebate_states import rebate_states
 from rewards.settlement.files import Tally, parse_ack, render
 from rewards.settlement.records import RebateInstruction, RebateStatus, SettlementFile
 
@@ -83,3 +92,28 @@ def test_an_acknowledgement_is_read_line_by_line_and_its_bad_lines_reported():
 def test_a_trailer_that_miscounts_is_a_problem():
     _, _, _, problems = parse_ack("H,ACK1,issuer,F1\nD,PWR-1,POSTED\nT,5\n")
     assert problems and "counts 5" in problems[0][1]
+
+
+def test_a_listing_shows_the_rebate_of_what_owes_one_and_pending_until_it_is_recorded():
+    assert authorization_rebate("A1", "60", Decimal("1.00")) == "PWR-A1"
+    assert authorization_rebate("A1", "59", Decimal("1.00")) is None
+    assert authorization_rebate("A1", "60", Decimal(0)) is None
+    assert line_rebate(7, "CASHBACK", Decimal("2")) == "DR-7" and line_rebate(7, "MERCHANDISE", Decimal("2")) is None
+    sent = RebateInstruction(
+        reference="PWR-A1", source="PWR", source_id="A1", client_id="c", program_id="p", account_id="RANAC1",
+        beneficiary=None, points=Decimal(100), cash=Decimal(1), currency="USD", business_date=date(2026, 11, 20),
+        committed_at="2026-11-20T10:00:00Z", status=RebateStatus.SENT, file_id="F1",
+    )  # fmt: skip
+    calls: list[list[str]] = []
+
+    class Lookup:
+        def get_many(self, references):
+            calls.append(list(references))
+            return {"PWR-A1": sent}
+
+    states = rebate_states(Lookup(), ["PWR-A1", None, "DR-7", "PWR-A1"])
+    assert calls == [["PWR-A1", "DR-7"]]  # one read, each owed rebate once
+    assert states["PWR-A1"].model_dump(exclude_none=True) == {"status": "SENT", "fileId": "F1"}
+    assert states["DR-7"].model_dump(exclude_none=True) == {"status": "PENDING"}
+    assert rebate_states(Lookup(), [None]) == {} and calls == [["PWR-A1", "DR-7"]]  # nothing owed: no read
+    assert rebate_states(None, ["PWR-A1"]) == {}

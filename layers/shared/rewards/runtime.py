@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from rewards.adapters.config_store import ConfigStore
     from rewards.adapters.dynamo_ledger import DynamoLedger
     from rewards.adapters.queue import AuthorizationQueue
+    from rewards.adapters.rebate_store import DynamoRebateStore
     from rewards.notifications.adapters import ClientDirectory, MarkerStore, Visibility
     from rewards.notifications.service import Notifier, WebhookSender
     from rewards.security.verifier import RequestVerifier
@@ -118,6 +119,7 @@ def reset() -> None:
         notifier,
         webhook_sender,
         visibility,
+        rebate_store,
         rebate_service,
         settlement_service,
         client_directory,
@@ -131,7 +133,7 @@ def reset() -> None:
 def authorization_service() -> AuthorizationService:
     from rewards.services.authorizations import AuthorizationService
 
-    return AuthorizationService(ledger(), config_store(), hash_card)
+    return AuthorizationService(ledger(), config_store(), hash_card, rebates=rebate_store())
 
 
 @cache
@@ -152,7 +154,7 @@ def profile_service() -> ProfileService:
 def redemption_service() -> RedemptionService:
     from rewards.services.redemptions import RedemptionService
 
-    return RedemptionService(ledger(), config_store(), hash_card)
+    return RedemptionService(ledger(), config_store(), hash_card, rebates=rebate_store())
 
 
 # -- the request authorizer: its own client, short timeouts (API Gateway waits for it) -----------
@@ -192,6 +194,7 @@ def email_templates(config: NotifierSettings) -> dict[str, str]:
         CommunicationKind.SUCCESSFUL_REDEMPTION.value: config.successful_redemption_template,
         CommunicationKind.INSUFFICIENT_BALANCE.value: config.insufficient_balance_template,
         CommunicationKind.BELOW_PROGRAM_THRESHOLD.value: config.below_program_threshold_template,
+        CommunicationKind.REBATE_REJECTED.value: config.rebate_rejected_template,
     }
 
 
@@ -243,20 +246,26 @@ def client_directory() -> ClientDirectory:
 
 
 @cache
+def rebate_store() -> DynamoRebateStore:
+    """The rebate instructions and settlement files, on the ledger table."""
+    from rewards.adapters.rebate_store import DynamoRebateStore
+
+    return DynamoRebateStore(ledger().table, ledger())
+
+
+@cache
 def rebate_service() -> RebateService:
     """Recording instructions: the ledger table only."""
-    from rewards.adapters.rebate_store import DynamoRebateStore
     from rewards.settlement.service import RebateService
 
-    return RebateService(DynamoRebateStore(ledger().table, ledger()), ledger(), config_store())
+    return RebateService(rebate_store(), ledger(), config_store())
 
 
 @cache
 def settlement_service() -> RebateService:
     """Settling, acknowledgements and reconciliation: the settlement bucket as well."""
-    from rewards.adapters.rebate_store import DynamoRebateStore
     from rewards.adapters.settlement_bucket import S3SettlementBucket
     from rewards.settlement.service import RebateService
 
     bucket = S3SettlementBucket(aws_client("s3"), settings(SettlementSettings).settlement_bucket)
-    return RebateService(DynamoRebateStore(ledger().table, ledger()), ledger(), config_store(), bucket)
+    return RebateService(rebate_store(), ledger(), config_store(), bucket)

@@ -81,6 +81,7 @@ class NotifierSettings(LedgerSettings):
     successful_redemption_template: str = Field(alias="EMAIL_TEMPLATE_SUCCESSFUL_REDEMPTION", min_length=1)
     insufficient_balance_template: str = Field(alias="EMAIL_TEMPLATE_INSUFFICIENT_BALANCE", min_length=1)
     below_program_threshold_template: str = Field(alias="EMAIL_TEMPLATE_BELOW_PROGRAM_THRESHOLD", min_length=1)
+    rebate_rejected_template: str = Field(alias="EMAIL_TEMPLATE_REBATE_REJECTED", min_length=1)
 
 
 class WebhookSenderSettings(FunctionSettings):

@@ -167,6 +167,7 @@ class EmailSwitches(Strict):
     successfulRedemption: bool = True
     insufficientBalance: bool = True
     belowProgramThreshold: bool = True
+    rebateRejected: bool = True  # the issuer refused a rebate: the points are back (docs/settlement.md)
 
 
 class RewardItemType(StrEnum):

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, TypeAdapter, model_validator
 
-from rewards.models.pwr import JsonNumber, Request, Response, absent, extension, narrowed
+from rewards.models.pwr import REBATE_FIELD, JsonNumber, RebateState, Request, Response, absent, extension, narrowed
 from rewards.models.text import MASKED, NO_CARD_NUMBER
 
 Points = Annotated[Decimal, Field(gt=0, max_digits=15, decimal_places=4)]
@@ -226,6 +226,7 @@ class HistoryEntry(Response):
     externalId: str | None = absent()
     description: str | None = absent()
     clientId: str | None = absent()
+    rebate: RebateState | None = absent(**REBATE_FIELD)
 
 
 class RedemptionHistory(Response):

@@ -202,6 +202,24 @@ class AuthorizationPostResponse(Response):
     responseMessage: str | None = absent(description="The only field of a queued transaction's answer.")
 
 
+class RebateState(Response):
+    """Where the cash credit a redemption owes stands in settlement (docs/settlement.md)."""
+
+    model_config = Response.model_config | ConfigDict(json_schema_extra={"x-extension": True})
+
+    status: Literal["PENDING", "SENT", "POSTED", "REJECTED"] = Field(
+        description="PENDING: owed, in no file yet; SENT: in a settlement file; POSTED: the issuer "
+        "credited the card; REJECTED: the issuer refused it and the points went back."
+    )
+    fileId: str | None = absent(description="The settlement file that carries it (SENT and later).")
+    reason: str | None = absent(description="The issuer's reason, as acknowledged.")
+
+
+REBATE_FIELD = extension(
+    "the rebate this redemption owes (a redeemed authorization's cashBackAmount, a CASHBACK line's cash)."
+)
+
+
 class Authorization(Response):
     """A processed authorization as GET /authorizations lists it."""
 
@@ -237,6 +255,7 @@ class Authorization(Response):
     pointConversionFactor: JsonNumber | None = absent()
     pointConversionCurrency: str | None = absent(max_length=3)
     partiallyRedeemed: bool = False
+    rebate: RebateState | None = absent(**REBATE_FIELD)
 
 
 class Preferences(BaseModel):

@@ -7,7 +7,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from rewards.events import AuthorizationProcessed
+from rewards.events import AuthorizationProcessed, RebateRejected
 from rewards.models.config import Program
 from rewards.money import money_text as money_text_of
 from rewards.notifications.routing import CommunicationKind
@@ -64,6 +64,23 @@ def template_data(kind: CommunicationKind, event: AuthorizationProcessed, progra
         "minimumPurchase": money_text(minimum, currency) if minimum is not None else "",
         "lastFour": data.lastFour[-4:],
         "authorizationId": data.authorizationId,
+        "date": event.occurredAt[:10],
+    }
+    return {name: mask_card_numbers(value) for name, value in values.items()}
+
+
+def rebate_data(event: RebateRejected, program: Program) -> dict[str, str]:
+    """Every variable the rejected-rebate template uses: the credit refused, the points back."""
+    data = event.data
+    values = {
+        "programName": program.programName,
+        "pointsName": program.pointsName,
+        "cashAmount": money_text(data.cashAmount, data.currency),
+        "pointsCredited": points_text(data.pointsCredited),
+        "pointBalance": points_text(data.pointBalance),
+        "reason": (data.reason or "not given").strip(),
+        "lastFour": data.lastFour[-4:],
+        "reference": data.reference,
         "date": event.occurredAt[:10],
     }
     return {name: mask_card_numbers(value) for name, value in values.items()}

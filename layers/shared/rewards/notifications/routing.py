@@ -1,5 +1,6 @@
 """Who is told what about one event (pure): the topic always; the cardholder by email and SMS for
-three PWR outcomes when the program and the cardholder allow it; the client's Auth Notifier."""
+three PWR outcomes, and by email for a rejected rebate, when the program and the cardholder allow
+it; the client's Auth Notifier."""
 
 from __future__ import annotations
 
@@ -8,17 +9,28 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from rewards.domain import CardholderPreferences, ClientRole
-from rewards.events import AuthorizationProcessed, CommittedEvent
+from rewards.events import AuthorizationProcessed, CommittedEvent, RebateRejected
 from rewards.models.config import Client, Program
 from rewards.rules.reasons import Detail, ReasonCode
 
 
 class CommunicationKind(StrEnum):
-    """The seed's three cardholder communications, named after the program switch (``Program.emails``)."""
+    """The cardholder communications, named after the program switch (``Program.emails``): the
+    seed's three, and the rejected rebate (docs/settlement.md)."""
 
     SUCCESSFUL_REDEMPTION = "successfulRedemption"
     INSUFFICIENT_BALANCE = "insufficientBalance"
     BELOW_PROGRAM_THRESHOLD = "belowProgramThreshold"
+    REBATE_REJECTED = "rebateRejected"
+
+
+SMS_KINDS = frozenset(
+    {
+        CommunicationKind.SUCCESSFUL_REDEMPTION,
+        CommunicationKind.INSUFFICIENT_BALANCE,
+        CommunicationKind.BELOW_PROGRAM_THRESHOLD,
+    }
+)  # a rejected rebate is told by email only: its reason and amounts do not fit a text
 
 
 class Channel(StrEnum):
@@ -43,7 +55,10 @@ class Delivery:
 
 
 def communication_kind(event: CommittedEvent) -> CommunicationKind | None:
-    """Redeemed → success; with PWR on: too few points → insufficient, under the program minimum → below."""
+    """Redeemed → success; with PWR on: too few points → insufficient, under the program minimum →
+    below; a rebate the issuer refused → rejected."""
+    if isinstance(event, RebateRejected):
+        return CommunicationKind.REBATE_REJECTED
     if not isinstance(event, AuthorizationProcessed):
         return None
     data = event.data
@@ -70,7 +85,7 @@ def cardholder_deliveries(
     found = []
     if preferences.receiveEmailSw and preferences.emailAddress:
         found.append(Delivery(Channel.EMAIL, kind))
-    if preferences.receiveSMSSw and preferences.smsNumber:
+    if kind in SMS_KINDS and preferences.receiveSMSSw and preferences.smsNumber:
         found.append(Delivery(Channel.SMS, kind))
     return found
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from rewards.adapters.config_store import ConfigStore
 from rewards.domain import CardholderPreferences
-from rewards.events import AuthorizationProcessed, CommittedEvent
+from rewards.events import AuthorizationProcessed, CommittedEvent, RebateRejected
 from rewards.ledger import Ledger
 from rewards.models.config import Program
 from rewards.notifications.adapters import (
@@ -22,8 +22,8 @@ from rewards.notifications.adapters import (
     SecretStore,
     SmsSender,
 )
-from rewards.notifications.rendering import sms_text, template_data
-from rewards.notifications.routing import Channel, Delivery, communication_kind, plan
+from rewards.notifications.rendering import rebate_data, sms_text, template_data
+from rewards.notifications.routing import Channel, CommunicationKind, Delivery, communication_kind, plan
 from rewards.notifications.signing import (
     DELIVERY_HEADER,
     EVENT_TYPE_HEADER,
@@ -93,7 +93,7 @@ class Notifier:
 
     def _cardholder_context(self, event: CommittedEvent) -> tuple[Program | None, CardholderPreferences | None]:
         """Program and preferences are read only for events that may reach the cardholder."""
-        if not isinstance(event, AuthorizationProcessed) or communication_kind(event) is None:
+        if not isinstance(event, AuthorizationProcessed | RebateRejected) or communication_kind(event) is None:
             return None, None
         program = self.config.program(event.programId)
         account = self.ledger.account(event.data.accountId)
@@ -108,6 +108,11 @@ class Notifier:
     ) -> str:
         if delivery.channel is Channel.EVENT:
             return self.topic.publish(event)
+        if isinstance(event, RebateRejected):  # email only (routing.SMS_KINDS)
+            assert program is not None and preferences is not None and preferences.emailAddress is not None
+            return self.email.send(
+                CommunicationKind.REBATE_REJECTED.value, preferences.emailAddress, rebate_data(event, program)
+            )
         assert isinstance(event, AuthorizationProcessed)  # the other channels are PWR's only
         if delivery.channel is Channel.WEBHOOK:
             assert delivery.client is not None

@@ -44,11 +44,12 @@ def rebates_owed(event: CommittedEvent, lines: Mapping[int, RedemptionLine] | No
     if isinstance(event, AuthorizationProcessed):
         data = event.data
         cash = Decimal(data.cashBackAmount)
-        if data.responseReasonId != ReasonCode.REDEEMED.value or cash <= 0:
+        reference = authorization_rebate(data.authorizationId, data.responseReasonId, cash)
+        if reference is None:
             return []
         return [
             Owed(
-                reference=f"PWR-{data.authorizationId}",
+                reference=reference,
                 source=PWR_SOURCE,
                 source_id=data.authorizationId,
                 program_id=data.programId,
@@ -70,10 +71,11 @@ def rebates_owed(event: CommittedEvent, lines: Mapping[int, RedemptionLine] | No
 
 def cashback_owed(line: RedemptionLine) -> Owed | None:
     """What one committed CASHBACK line owes its cashback account (None for other lines)."""
-    if line.redemption_type != CASHBACK or line.cash <= 0:
+    reference = line_rebate(line.redemption_id, line.redemption_type, line.cash)
+    if reference is None:
         return None
     return Owed(
-        reference=f"DR-{line.redemption_id}",
+        reference=reference,
         source=DR_SOURCE,
         source_id=str(line.redemption_id),
         program_id=line.program_id,
@@ -85,6 +87,20 @@ def cashback_owed(line: RedemptionLine) -> Owed | None:
         currency=line.currency,
         committed_at=line.created_at,
     )
+
+
+def authorization_rebate(authorization_id: str, reason_id: str, cash: Decimal) -> str | None:
+    """The reference of the rebate an authorization owes: a redemption (60) with cash; else None."""
+    if reason_id != ReasonCode.REDEEMED.value or cash <= 0:
+        return None
+    return f"PWR-{authorization_id}"
+
+
+def line_rebate(redemption_id: int, redemption_type: str, cash: Decimal) -> str | None:
+    """The reference of the rebate a DR line owes: a CASHBACK line with cash; else None."""
+    if redemption_type != CASHBACK or cash <= 0:
+        return None
+    return f"DR-{redemption_id}"
 
 
 def cashback_lines_needed(event: CommittedEvent) -> list[int]:

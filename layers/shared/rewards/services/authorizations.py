@@ -28,8 +28,10 @@ from rewards.rules.dates import business_date
 from rewards.rules.pipeline import Decision, decide
 from rewards.rules.plausibility import check_transaction_time
 from rewards.rules.reasons import FILTER_CATEGORIES
+from rewards.rules.rebates import authorization_rebate
 from rewards.services.accounts import AccountContext, find_account, load_context, unknown_account
 from rewards.services.continuation import decode_token, encode_token
+from rewards.services.rebate_states import RebateLookup, rebate_states
 from rewards.services.use_case import MAX_REBUILDS, UseCase
 from rewards.timestamps import iso
 
@@ -293,21 +295,34 @@ class AuthorizationService(UseCase):
             found = [self.ledger.authorization_for_key(key) for key in keys]
             program = self.config.program(account.programId)
             zone = program.timeZone if program else "UTC"
-            return [
-                stored.record()
-                for stored in found
-                if stored is not None
-                and stored.account_id == account.accountId
-                and first <= business_date(stored.fields.transactionDateAndTime, zone) <= last
-                and stored.outcome.reason.category in wanted
-                and (include_reprocessed or stored.reprocessed is None)
-            ], None
+            return with_rebates(
+                self.rebates,
+                [
+                    stored.record()
+                    for stored in found
+                    if stored is not None
+                    and stored.account_id == account.accountId
+                    and first <= business_date(stored.fields.transactionDateAndTime, zone) <= last
+                    and stored.outcome.reason.category in wanted
+                    and (include_reprocessed or stored.reprocessed is None)
+                ],
+            ), None
         start = decode_token(next_token, account.accountId) if next_token else None
         page = self.ledger.authorizations(
             AuthorizationQuery(account.accountId, first, last, wanted, include_reprocessed, MAX_LISTED, start)
         )
         token = encode_token(page.next_start, account.accountId) if page.next_start else None
-        return [stored.record() for stored in page.authorizations], token
+        return with_rebates(self.rebates, [stored.record() for stored in page.authorizations]), token
+
+
+def with_rebates(lookup: RebateLookup | None, records: list[Authorization]) -> list[Authorization]:
+    """Each redeemed authorization with its rebate's state (an extension)."""
+    owed = [authorization_rebate(r.id, r.responseReasonId, r.cashBackAmount) for r in records]
+    states = rebate_states(lookup, owed)
+    return [
+        record.model_copy(update={"rebate": states[reference]}) if reference in states else record
+        for record, reference in zip(records, owed, strict=True)
+    ]
 
 
 NEXT_TOKEN_HEADER = "X-Next-Token"  # noqa: S105 - an extension: where a list longer than one answer continues

@@ -9,10 +9,13 @@ from rewards.domain import Caller, ClientRole
 from rewards.errors import InvalidField
 from rewards.ledger import InvalidStart
 from rewards.models.dr import HistoryEntry, RedemptionHistory
+from rewards.models.pwr import RebateState
 from rewards.records import HistoryEntry as Entry
 from rewards.records import RedemptionHistoryQuery
+from rewards.rules.rebates import line_rebate
 from rewards.services.accounts import find_account
 from rewards.services.continuation import decode_token, encode_token, invalid_token
+from rewards.services.rebate_states import rebate_states
 from rewards.services.use_case import UseCase
 
 MAX_DATE_RANGE_DAYS = 366
@@ -40,13 +43,25 @@ class RedemptionHistoryListing(UseCase):
             page = self.ledger.redemption_history(query)
         except InvalidStart:
             raise invalid_token() from None
+        owed = [rebate_owed(entry) for entry in page.entries]
+        states = rebate_states(self.rebates, owed)
         return RedemptionHistory(
-            redemptions=[history_entry(entry) for entry in page.entries],
+            redemptions=[
+                history_entry(entry, states.get(reference) if reference else None)
+                for entry, reference in zip(page.entries, owed, strict=True)
+            ],
             nextToken=encode_token(page.next_start, account.accountId) if page.next_start else None,
         )
 
 
-def history_entry(entry: Entry) -> HistoryEntry:
+def rebate_owed(entry: Entry) -> str | None:
+    """The rebate a listed entry owes: a CASHBACK line does, a credit never."""
+    if entry.credit is not None:
+        return None
+    return line_rebate(entry.line.redemption_id, entry.line.redemption_type, entry.line.cash)
+
+
+def history_entry(entry: Entry, rebate: RebateState | None = None) -> HistoryEntry:
     line = entry.line
     common = {
         "redemptionId": line.redemption_id,
@@ -78,5 +93,6 @@ def history_entry(entry: Entry) -> HistoryEntry:
         externalId=line.external_id,
         description=line.description,
         clientId=line.client_id,
+        rebate=rebate,
         **common,
     )
