@@ -67,7 +67,7 @@ def test_every_operation_has_a_filled_in_example():
             body = operation.get("requestBody", {}).get("content", {}).get("application/json")
             assert body is None or body.get("examples"), f"{method} {path}: no body example"
             for parameter in operation.get("parameters", []):
-                if parameter.get("required") and parameter["in"] != "path":
+                if parameter.get("required"):
                     assert "example" in parameter, f"{method} {path} {parameter['name']}: no example"
 
 

@@ -64,6 +64,10 @@ def parameters() -> dict[tuple[str, str, str], Any]:
         ("get", "/redemptions", "user_id"): alice,
         ("get", "/redemptions", "from_date"): "2026-01-01",
         ("get", "/redemptions", "to_date"): "2026-12-31",
+        # ids a request of the walkthrough returns: an authorization's id, an item's redemptionId (seed 003's)
+        ("post", "/authorizations/{id}/reprocess", "id"): "6088522672",
+        ("post", "/redemptions/{id}/credits", "id"): str(SEED_RESPONSES["cashback"]["items"][0]["redemptionId"]),
+        ("put", "/redemptions/{id}/status", "id"): str(SEED_RESPONSES["cashback"]["items"][0]["redemptionId"]),
     }
 
 
