@@ -1,0 +1,98 @@
+"""The engine's point bank client against the reference bank: whatever fault hits a call, the call
+ends with the key's one outcome, and the bank holds one movement per key."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from tools.point_bank.faults import Fault
+
+from rewards.adapters.point_bank import (
+    BankRefused,
+    BankSettings,
+    InsufficientBankPoints,
+    KeyReused,
+    OutcomeUnknown,
+    PointBankClient,
+    UnknownBankAccount,
+)
+from tests.point_bank_support import CONSUMER_KEY, new_key, running_bank
+
+pytestmark = pytest.mark.integration
+
+KEY = new_key()
+FAULTS_THAT_LOSE_THE_ANSWER = ["drop_after_commit", "hang_after_commit", "error_after_commit", "unavailable"]
+EVERY_FAULT = [*FAULTS_THAT_LOSE_THE_ANSWER, "duplicate", "slow"]
+
+
+@pytest.fixture
+def bank():
+    with running_bank(KEY, {"POOL-1": "1000"}) as running:
+        yield running
+
+
+def client(bank, key=KEY, attempts: int = 3) -> PointBankClient:
+    settings = BankSettings(bank.url, CONSUMER_KEY, timeout_seconds=0.5, attempts=attempts, backoff_seconds=0.01)
+    return PointBankClient(settings, key)
+
+
+def fault(mode: str, operation: str) -> Fault:
+    return Fault(mode, frozenset({operation}), seconds=1.0 if mode == "hang_after_commit" else 0.1)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("mode", EVERY_FAULT)
+def test_a_debit_under_any_fault_commits_once_and_answers_it(bank, mode):
+    bank.faults.add(fault(mode, "debit"))
+    moved = client(bank).debit("POOL-1", Decimal(300), "pwr:AUTH-1:debit", "AUTH-1", "PWR_REDEMPTION")
+    assert (moved.kind, moved.points, moved.balance) == ("DEBIT", Decimal(300), Decimal(700))
+    assert moved.replayed == (mode not in ("unavailable", "slow"))  # the answer came from a re-ask
+    assert bank.store.balance("POOL-1") == Decimal(700)
+    assert [m.idempotency_key for m in bank.store.movements()] == ["pwr:AUTH-1:debit"]
+
+
+@pytest.mark.parametrize("mode", EVERY_FAULT)
+def test_a_credit_under_any_fault_commits_once_and_answers_it(bank, mode):
+    bank.faults.add(fault(mode, "credit"))
+    moved = client(bank).credit("POOL-1", Decimal("12.5"), "dr:CREDIT-9:credit", "CREDIT-9", "DR_CREDIT")
+    assert (moved.kind, moved.balance) == ("CREDIT", Decimal("1012.5"))
+    assert bank.store.balance("POOL-1") == Decimal("1012.5") and len(bank.store.movements()) == 1
+
+
+@pytest.mark.parametrize("mode", EVERY_FAULT)
+def test_a_balance_read_under_any_fault_answers_the_balance(bank, mode):
+    bank.faults.add(fault(mode, "balance"))
+    assert client(bank).balance("POOL-1") == Decimal(1000)
+
+
+def test_attempts_spent_leave_the_outcome_unknown_and_the_same_key_resolves_it_later(bank):
+    bank.faults.add(Fault("drop_after_commit", frozenset({"debit"}), times=3))
+    with pytest.raises(OutcomeUnknown):
+        client(bank).debit("POOL-1", Decimal(100), "k1", "AUTH-2", "PWR_REDEMPTION")
+    assert bank.store.balance("POOL-1") == Decimal(900)  # it had committed at the first send
+    later = client(bank).debit("POOL-1", Decimal(100), "k1", "AUTH-2", "PWR_REDEMPTION")
+    assert later.replayed and later.balance == Decimal(900) and len(bank.store.movements()) == 1
+
+
+def test_a_bank_that_never_answers_is_outcome_unknown_with_nothing_committed(bank):
+    bank.faults.add(Fault("unavailable", frozenset({"debit", "balance"}), times=None))
+    with pytest.raises(OutcomeUnknown):
+        client(bank).debit("POOL-1", Decimal(100), "k1", "AUTH-3", "PWR_REDEMPTION")
+    with pytest.raises(OutcomeUnknown):
+        client(bank).balance("POOL-1")
+    assert bank.store.movements() == []
+
+
+def test_defined_refusals_are_answered_at_once(bank):
+    with pytest.raises(InsufficientBankPoints) as refused:
+        client(bank).debit("POOL-1", Decimal(5000), "k1", "AUTH-4", "PWR_REDEMPTION")
+    assert refused.value.balance == Decimal(1000)
+    with pytest.raises(InsufficientBankPoints):  # the key keeps its refusal
+        client(bank).debit("POOL-1", Decimal(5000), "k1", "AUTH-4", "PWR_REDEMPTION")
+    with pytest.raises(KeyReused):
+        client(bank).debit("POOL-1", Decimal(50), "k1", "AUTH-4", "PWR_REDEMPTION")
+    with pytest.raises(UnknownBankAccount):
+        client(bank).balance("NOPE")
+    with pytest.raises(BankRefused):
+        client(bank, key=new_key()).balance("POOL-1")
+    assert bank.store.balance("POOL-1") == Decimal(1000)
