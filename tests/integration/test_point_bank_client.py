@@ -11,12 +11,14 @@ from tools.point_bank.faults import Fault
 from rewards.adapters.point_bank import (
     BankRefused,
     BankSettings,
+    BankUnavailable,
     InsufficientBankPoints,
     KeyReused,
     OutcomeUnknown,
     PointBankClient,
     UnknownBankAccount,
 )
+from rewards.breaker import BreakerState, CircuitBreaker
 from tests.point_bank_support import CONSUMER_KEY, new_key, running_bank
 
 pytestmark = pytest.mark.integration
@@ -34,7 +36,7 @@ def bank():
 
 def client(bank, key=KEY, attempts: int = 3) -> PointBankClient:
     settings = BankSettings(bank.url, CONSUMER_KEY, timeout_seconds=0.5, attempts=attempts, backoff_seconds=0.01)
-    return PointBankClient(settings, key)
+    return PointBankClient(settings, key, breaker=CircuitBreaker())
 
 
 def fault(mode: str, operation: str) -> Fault:
@@ -96,3 +98,35 @@ def test_defined_refusals_are_answered_at_once(bank):
     with pytest.raises(BankRefused):
         client(bank, key=new_key()).balance("POOL-1")
     assert bank.store.balance("POOL-1") == Decimal(1000)
+
+
+def test_the_breaker_opens_on_a_failing_bank_answers_at_once_and_closes_when_it_recovers(bank):
+    now = [0.0]
+    breaker = CircuitBreaker(threshold=2, open_seconds=30, clock=lambda: now[0])
+    settings = BankSettings(bank.url, CONSUMER_KEY, timeout_seconds=0.5, attempts=2, backoff_seconds=0.01)
+    engine = PointBankClient(settings, KEY, breaker=breaker)
+    bank.faults.add(Fault("unavailable", frozenset({"debit", "balance"}), times=None))
+    for key in ("k1", "k2"):
+        with pytest.raises(OutcomeUnknown):
+            engine.debit("POOL-1", Decimal(10), key, key, "PWR_REDEMPTION")
+    assert breaker.state is BreakerState.OPEN and bank.calls == 4
+    with pytest.raises(BankUnavailable):
+        engine.balance("POOL-1")
+    assert bank.calls == 4  # refused without a call
+    now[0] = 31.0
+    with pytest.raises(OutcomeUnknown):  # the one trial, still failing: open again for 30 s
+        engine.balance("POOL-1")
+    assert breaker.state is BreakerState.OPEN and bank.calls == 6
+    bank.faults.clear()
+    now[0] = 62.0
+    assert engine.debit("POOL-1", Decimal(10), "k1", "k1", "PWR_REDEMPTION").balance == Decimal(990)
+    assert breaker.state is BreakerState.CLOSED and bank.store.balance("POOL-1") == Decimal(990)
+
+
+def test_defined_refusals_keep_the_breaker_closed(bank):
+    breaker = CircuitBreaker(threshold=1)
+    engine = PointBankClient(BankSettings(bank.url, CONSUMER_KEY), KEY, breaker=breaker)
+    for _ in range(3):
+        with pytest.raises(UnknownBankAccount):
+            engine.balance("NOPE")
+    assert breaker.state is BreakerState.CLOSED

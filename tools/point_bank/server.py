@@ -84,6 +84,7 @@ class PointBank:
         self.faults = Faults()
         self.nonces = Nonces()
         self.clock = clock
+        self.calls = 0  # contract requests received (signed or not), for the tests
         bank = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -140,6 +141,7 @@ class PointBank:
             if path.startswith("/_admin/"):
                 _answer(request, *self._admin(request.command, path, body))
                 return
+            self.calls += 1
             self._verify(request, body)
             self._contract(request, path, body)
         except Refusal as refusal:

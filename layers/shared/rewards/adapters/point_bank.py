@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any, Literal
 from urllib.parse import quote
 
+from rewards.breaker import CircuitBreaker, breaker_for
 from rewards.security import oauth1
 
 Kind = Literal["DEBIT", "CREDIT"]
@@ -53,6 +54,10 @@ class OutcomeUnknown(Exception):
     """Every attempt ended without a defined answer: the movement may or may not have committed."""
 
 
+class BankUnavailable(OutcomeUnknown):
+    """The bank's breaker is open: nothing was sent (so nothing of this call committed)."""
+
+
 @dataclass(frozen=True)
 class BankSettings:
     base_url: str  # e.g. http://127.0.0.1:3200/point-bank/v1
@@ -60,6 +65,8 @@ class BankSettings:
     timeout_seconds: float = 2.0  # per attempt: connect and read
     attempts: int = 3
     backoff_seconds: float = 0.1  # doubled after each attempt
+    breaker_threshold: int = 3  # calls in a row without a defined answer open the breaker
+    breaker_open_seconds: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -87,11 +94,15 @@ class PointBankClient:
         signing_key: Any,  # an RSA private key (cryptography)
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         self.settings = settings
         self.signing_key = signing_key
         self.sleep = sleep
         self.clock = clock
+        self.breaker = breaker or breaker_for(
+            settings.base_url, settings.breaker_threshold, settings.breaker_open_seconds
+        )
 
     def balance(self, account_id: str) -> Decimal:
         answer = self._ask("GET", f"/accounts/{quote(account_id, safe='')}/balance", b"", {})
@@ -137,14 +148,19 @@ class PointBankClient:
 
     # -- sending -----------------------------------------------------------------------------------
     def _ask(self, method: str, path: str, body: bytes, headers: dict[str, str]) -> _Answer:
-        """The first defined answer (2xx or 4xx) over at most ``attempts`` sends of the same request."""
+        """The first defined answer (2xx or 4xx) over at most ``attempts`` sends of the same request;
+        a call without one counts as a failure of the bank for its breaker."""
+        if not self.breaker.allow():
+            raise BankUnavailable(f"{method} {path}: the point bank's breaker is open")
         url = self.settings.base_url.rstrip("/") + path
         for attempt in range(self.settings.attempts):
             if attempt:
                 self.sleep(self.settings.backoff_seconds * 2 ** (attempt - 1))
             answer = self._send(method, url, body, headers)
             if answer is not None and answer.status < 500:
+                self.breaker.succeeded()
                 return answer
+        self.breaker.failed()
         raise OutcomeUnknown(f"{method} {path}: no defined answer after {self.settings.attempts} attempts")
 
     def _send(self, method: str, url: str, body: bytes, headers: dict[str, str]) -> _Answer | None:
