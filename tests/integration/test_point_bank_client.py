@@ -130,3 +130,34 @@ def test_defined_refusals_keep_the_breaker_closed(bank):
         with pytest.raises(UnknownBankAccount):
             engine.balance("NOPE")
     assert breaker.state is BreakerState.CLOSED
+
+
+@pytest.mark.parametrize(("status", "body"), [(201, b"not json"), (201, b'{"kind": "DEBIT"}'), (200, b"[]")])
+def test_a_success_that_is_not_a_movement_leaves_the_outcome_unknown(status, body):
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    sent: list[str] = []
+
+    class Garbage(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            sent.append(self.headers["Idempotency-Key"])
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    server = HTTPServer(("127.0.0.1", 0), Garbage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings = BankSettings(f"http://127.0.0.1:{server.server_address[1]}/v1", CONSUMER_KEY, 1.0, 2, 0.01)
+        with pytest.raises(OutcomeUnknown):
+            PointBankClient(settings, KEY, breaker=CircuitBreaker()).debit("P", Decimal(1), "k1", "r", "DR_REDEMPTION")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert sent == ["k1"] * (2 if body == b"not json" else 1)  # a non-JSON success is asked again

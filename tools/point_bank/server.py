@@ -132,7 +132,12 @@ class PointBank:
 
     # -- one request ---------------------------------------------------------------------------
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
-        length = int(request.headers.get("Content-Length") or 0)
+        try:
+            length = int(request.headers.get("Content-Length") or 0)
+        except ValueError:
+            request.close_connection = True
+            _answer(request, 400, Refusal(400, "INVALID_REQUEST", "bad Content-Length", "Content-Length").body())
+            return
         body = request.rfile.read(min(length, MAX_BODY_BYTES + 1))
         if length > MAX_BODY_BYTES:
             request.close_connection = True  # the rest of the body is never read

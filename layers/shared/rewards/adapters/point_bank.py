@@ -107,7 +107,10 @@ class PointBankClient:
     def balance(self, account_id: str) -> Decimal:
         answer = self._ask("GET", f"/accounts/{quote(account_id, safe='')}/balance", b"", {})
         if answer.status == 200:
-            return Decimal(answer.body["balance"])
+            try:
+                return Decimal(answer.body["balance"])
+            except (KeyError, TypeError, ArithmeticError):
+                raise OutcomeUnknown("the balance answer has no balance") from None
         raise self._refusal(answer)
 
     def debit(self, account_id: str, points: Decimal, key: str, reference: str, reason: Reason) -> BankMovement:
@@ -123,16 +126,7 @@ class PointBankClient:
         path = f"/accounts/{quote(account_id, safe='')}/{resource}"
         answer = self._ask("POST", path, body, {"Idempotency-Key": key, "Content-Type": "application/json"})
         if answer.status in (200, 201):
-            b = answer.body
-            return BankMovement(
-                str(b["transactionId"]),
-                str(b["idempotencyKey"]),
-                str(b["accountId"]),
-                "DEBIT" if b["kind"] == "DEBIT" else "CREDIT",
-                Decimal(b["points"]),
-                Decimal(b["balance"]),
-                answer.replayed,
-            )
+            return _movement(answer)
         raise self._refusal(answer)
 
     @staticmethod
@@ -183,9 +177,22 @@ class PointBankClient:
             return None
 
 
+def _movement(answer: _Answer) -> BankMovement:
+    """The committed movement; an answer that is not one leaves the outcome unknown (ask again later)."""
+    b = answer.body
+    try:
+        kind: Kind = "DEBIT" if b["kind"] == "DEBIT" else "CREDIT"
+        points, balance = Decimal(b["points"]), Decimal(b["balance"])
+        ids = str(b["transactionId"]), str(b["idempotencyKey"]), str(b["accountId"])
+    except (KeyError, TypeError, ArithmeticError):
+        raise OutcomeUnknown("the movement answer is not a movement") from None
+    return BankMovement(*ids, kind, points, balance, answer.replayed)
+
+
 def _answer(status: int, raw: bytes, replayed: str | None) -> _Answer | None:
+    """None when the answer is not one: a 5xx, or a success whose body is not JSON (asked again)."""
     try:
         body = json.loads(raw or b"{}")
     except ValueError:
-        return None if status >= 500 else _Answer(status, {}, False)
+        return None if status >= 500 or status < 300 else _Answer(status, {}, False)
     return _Answer(status, body if isinstance(body, dict) else {}, replayed == "true")
