@@ -181,3 +181,17 @@ def test_non_rsa_and_garbage_keys_are_rejected():
         oauth1.load_public_key(ec_pem)
     with pytest.raises(ValueError):
         oauth1.load_public_key("-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----")
+
+
+@pytest.mark.parametrize("url", URLS)
+@pytest.mark.parametrize("body", [b"", b'{"points": "7000", "reference": "AUTH-1"}'])
+def test_the_engines_own_signer_verifies_and_signs_the_base_string_mastercard_builds(key, other_key, url, body):
+    header = oauth1.sign("POST", url, body, CONSUMER_KEY, key, nonce="n0nce+/=", timestamp=1760000000)
+    parsed = oauth1.parse_header(header)
+    assert parsed.body_hash == body_hash(body) and parsed.nonce == "n0nce+/="
+    assert verify(key.public_key(), header, "POST", url)
+    assert OAuth.get_base_string(url, "POST", parsed.signed_params()) == oauth1.base_string(
+        "POST", url, parsed.signed_params()
+    )
+    assert not verify(other_key.public_key(), header, "POST", url)
+    assert not verify(key.public_key(), header, "GET", url)

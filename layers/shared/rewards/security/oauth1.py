@@ -163,3 +163,37 @@ def signature_valid(public_key: rsa.RSAPublicKey, base: str, signature: str, met
     except InvalidSignature:
         return False
     return True
+
+
+def sign(
+    method: str,
+    url: str,
+    body: bytes,
+    consumer_key: str,
+    private_key: rsa.RSAPrivateKey,
+    nonce: str,
+    timestamp: int,
+) -> str:
+    """The Authorization header for this exact request, RSA-SHA256 with oauth_body_hash, built as
+    Mastercard's signer builds it (the engine's outbound calls: docs/point-bank.md)."""
+    from rewards.security.digest import body_hash
+
+    params = {
+        "oauth_body_hash": body_hash(body),
+        "oauth_consumer_key": consumer_key,
+        "oauth_nonce": nonce,
+        "oauth_signature_method": RSA_SHA256,
+        "oauth_timestamp": str(timestamp),
+        "oauth_version": "1.0",
+    }
+    base = base_string(method, url, params)
+    signature = base64.b64encode(private_key.sign(base.encode(), padding.PKCS1v15(), hashes.SHA256())).decode()
+    fields = {**params, "oauth_signature": signature}
+    return "OAuth " + ",".join(f'{name}="{percent_encode(value)}"' for name, value in fields.items())
+
+
+def load_private_key(pem: str) -> rsa.RSAPrivateKey:
+    key = serialization.load_pem_private_key(pem.strip().encode(), password=None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError("the signing key is not an RSA key")
+    return key
