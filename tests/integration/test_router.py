@@ -1,6 +1,7 @@
 """The functions' router answers exactly as Powertools' resolver built from the same routes (the one
-docs/openapi.yaml is generated from): every API event in events/, and variants of it with a missing
-or invalid parameter or body field, bad JSON, no body, an unknown route or method."""
+docs/openapi.yaml is generated from): every API event in events/, and variants of it with a
+missing, invalid or repeated parameter, a missing or invalid body field, bad JSON, no body, an
+unknown route or method."""
 
 from __future__ import annotations
 
@@ -47,6 +48,9 @@ def variants(event: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     for name in query:
         yield f"without {name}", with_query(event, {k: v for k, v in query.items() if k != name})
         yield f"{name} invalid", with_query(event, {**query, name: TOO_LONG})
+        repeated = with_query(event, {**query, name: f"{query[name]},{query[name]}"})
+        repeated["rawQueryString"] = urlencode([*query.items(), (name, query[name])])
+        yield f"{name} repeated", repeated
     for value in (event.get("pathParameters") or {}).values():
         yield "path parameter invalid", with_path(event, event["rawPath"].replace(value, TOO_LONG[:40]))
     raw = event.get("body")

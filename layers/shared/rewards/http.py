@@ -7,7 +7,7 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from aws_lambda_powertools.logging import correlation_paths
 
@@ -200,8 +200,16 @@ def json_body(model: Any) -> Any:
     return json.loads(model.model_dump_json(exclude_none=True))
 
 
+class Routes(Protocol):
+    """What a Lambda entry serves: ``rewards.router.Router`` (or the same routes on Powertools' resolver)."""
+
+    source: str
+
+    def resolve(self, event: dict[str, Any], context: Any) -> dict[str, Any]: ...
+
+
 def lambda_entry(
-    app: Router, function_settings: type[FunctionSettings]
+    app: Routes, function_settings: type[FunctionSettings]
 ) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     """The Lambda handler of an API function: its settings validated (once per environment),
     logging context, metrics, then the routes."""
