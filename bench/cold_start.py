@@ -70,7 +70,7 @@ GOAL = 1.3
 STEPS = (
     ("pydantic", "import pydantic\nfrom pydantic import BaseModel\n"),
     ("Logger + Metrics", "import rewards.observability\n"),
-    ("event handler", "import rewards.http\n"),
+    ("router + envelope", "import rewards.http\n"),
 )
 FLOOR_NAME = "floor (boto3 + one DynamoDB client)"
 # The network feed identifies cardholders by card number: the queue processor hashes them at once.
@@ -207,7 +207,7 @@ def measure(args: argparse.Namespace, python: str, layer: list[str], scratch: Pa
         if args.steps:
             before = PATHS.format(paths=paths) + FLOOR
             for step, imports in STEPS:
-                if step == "event handler" and "HttpApi" not in str(function_property(logical_id, "Events")):
+                if step == "router + envelope" and "HttpApi" not in str(function_property(logical_id, "Events")):
                     continue
                 before += imports
                 programs[f"{logical_id} + {step}"] = (before + FROZEN, env)

@@ -5,18 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Query
-
 from rewards import runtime, snapstart
-from rewards.http import PWR_SOURCE, answers, build_resolver, current_caller, lambda_entry
+from rewards.http import PWR_SOURCE, answers, build_router, current_caller, lambda_entry
 from rewards.models.pwr import Authorization, AuthorizationPostResponse, AuthorizationRequest
 from rewards.observability import logger, metrics
+from rewards.router import Query, Response
 from rewards.services.authorizations import NEXT_TOKEN_HEADER, QUEUED_MESSAGE, parse_categories
 from rewards.services.metrics import record_outcome
 from rewards.settings import AuthorizationsSettings
 
-app = build_resolver(PWR_SOURCE)
+app = build_router(PWR_SOURCE)
 SETTINGS = AuthorizationsSettings  # this function's environment (template.yaml)
 snapstart.register(prime=runtime.authorization_service)  # SnapStart: built before the snapshot
 CONTINUATION_HELP = (

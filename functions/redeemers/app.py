@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-
 from rewards import runtime, snapstart
-from rewards.http import PWR_SOURCE, answers, build_resolver, current_caller, lambda_entry
+from rewards.http import PWR_SOURCE, answers, build_router, current_caller, lambda_entry
 from rewards.models.pwr import RedeemerProfile, SearchProfileRequest
+from rewards.router import Path, Query
 from rewards.services import profiles  # noqa: F401 - the use case loads at init, not on the first request
 from rewards.settings import CardholderSettings
 
-app = build_resolver(PWR_SOURCE)
+app = build_router(PWR_SOURCE)
 SETTINGS = CardholderSettings  # this function's environment (template.yaml)
 snapstart.register(prime=runtime.profile_service)  # SnapStart: built before the snapshot
 

@@ -9,13 +9,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar
 
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from pydantic import TypeAdapter, ValidationError
 
 from rewards import runtime, snapstart
 from rewards.errors import InvalidField
-from rewards.http import DR_SOURCE, answers, build_resolver, current_caller, lambda_entry, parse_json
+from rewards.http import DR_SOURCE, answers, build_router, current_caller, lambda_entry, parse_json
 from rewards.models.dr import (
     REDEMPTION_REQUEST,
     CreditRequest,
@@ -26,10 +24,11 @@ from rewards.models.dr import (
     StatementCredit,
     UpdateRedemptionStatusRequest,
 )
+from rewards.router import Header, Path, Query, RequestValidationError
 from rewards.services.redemptions import RedemptionService
 from rewards.settings import CardholderSettings
 
-app = build_resolver(DR_SOURCE)
+app = build_router(DR_SOURCE)
 SETTINGS = CardholderSettings  # this function's environment (template.yaml)
 snapstart.register(prime=runtime.redemption_service)  # SnapStart: built before the snapshot
 

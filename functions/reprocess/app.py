@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Path
-
 from rewards import runtime, snapstart
-from rewards.http import PWR_SOURCE, answers, build_resolver, current_caller, lambda_entry
+from rewards.http import PWR_SOURCE, answers, build_router, current_caller, lambda_entry
 from rewards.models.pwr import ReprocessRequest, ReprocessResponse
 from rewards.observability import metrics
+from rewards.router import Path
 from rewards.services import reprocess as _reprocess  # noqa: F401 - the use case loads at init, not on the first request
 from rewards.services.metrics import record_outcome
 from rewards.settings import CardholderSettings
 
-app = build_resolver(PWR_SOURCE)
+app = build_router(PWR_SOURCE)
 SETTINGS = CardholderSettings  # this function's environment (template.yaml)
 snapstart.register(prime=runtime.reprocess_service)  # SnapStart: built before the snapshot
 

@@ -275,7 +275,7 @@ def powertools_path(path: str) -> str:
 
 def declared_routes(function_id: str) -> set[tuple[str, str]]:
     app = handler_module(function_id).app
-    return {(route.method.upper(), route.path) for route in app._static_routes + app._dynamic_routes}
+    return {(route.method, route.path) for route in app.routes}
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=[r.route_key for r in ROUTES])

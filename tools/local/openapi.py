@@ -1,4 +1,4 @@
-"""Build docs/openapi.yaml from the API functions' Powertools resolvers (routes + pydantic models).
+"""Build docs/openapi.yaml from the API functions' routes and pydantic models, on Powertools' resolver.
 
 python -m tools.local.openapi           # write docs/openapi.yaml
 python -m tools.local.openapi --check   # exit 1 when the file is out of date
@@ -16,6 +16,7 @@ import yaml
 from rewards.http import ANSWERS_EXTENSION
 from tools.local import openapi_examples
 from tools.local.functions import load_handler_module
+from tools.local.powertools_app import PowertoolsApp
 from tools.samtemplate import ROOT, http_routes, load
 
 OPENAPI_FILE = ROOT / "docs" / "openapi.yaml"
@@ -130,7 +131,7 @@ def build() -> dict[str, Any]:
     paths: dict[str, Any] = {}
     schemas: dict[str, Any] = {}
     for logical_id in api_functions():
-        app = load_handler_module(logical_id).app
+        app = PowertoolsApp(load_handler_module(logical_id).app)
         document = _one_name_per_model(json.loads(app.get_openapi_json_schema(title=TITLE, version=VERSION)))
         for path, operations in document.get("paths", {}).items():
             paths.setdefault(path, {}).update(operations)

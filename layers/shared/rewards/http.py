@@ -1,4 +1,4 @@
-"""HTTP edge shared by every API function: the resolver, the caller, and the one place where
+"""HTTP edge shared by every API function: the router, the caller, and the one place where
 errors become the Mastercard envelope (400 naming the field, 404, 409, 422, never a bare 500)."""
 
 from __future__ import annotations
@@ -7,11 +7,8 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 
 from rewards.cardnumbers import mask_card_numbers
@@ -19,6 +16,7 @@ from rewards.domain import Caller, ClientRole
 from rewards.errors import InvalidField, ServiceError, Unauthenticated
 from rewards.models.errors import ErrorEnvelope, ErrorItem, ErrorList
 from rewards.observability import logger, metrics
+from rewards.router import RequestValidationError, Response, RouteNotFound, Router
 from rewards.security.digest import body_hash
 from rewards.security.reasons import AuthFailure, description
 from rewards.settings import FunctionSettings, settings
@@ -113,24 +111,12 @@ def body_refusal(event: Mapping[str, Any]) -> InvalidField | None:
     return None if isinstance(parsed, dict) else InvalidField("body", "The request body must be a JSON object")
 
 
-class Resolver(APIGatewayHttpResolver):
-    """The HTTP API (payload v2) resolver of one product's functions: its errors name ``source``."""
-
-    def __init__(self, source: str) -> None:
-        super().__init__(enable_validation=True)
-        self.source = source
-
-
-def build_resolver(source: str) -> Resolver:
-    """An HTTP API (payload v2) resolver with pydantic validation and envelope errors."""
-    app = Resolver(source)
-
-    @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
-    def _invalid(error: RequestValidationError) -> Response[str]:
+def error_envelope(source: str, error: Exception) -> Response[str]:
+    """The answer to an error raised while routing or in a route: invalid input names the field,
+    a domain error its reason code, an unknown route 404, anything else a 500 that says nothing."""
+    if isinstance(error, RequestValidationError):
         return validation_response(source, list(error.errors()))
-
-    @app.exception_handler(ServiceError)  # type: ignore[untyped-decorator]
-    def _service(error: ServiceError) -> Response[str]:
+    if isinstance(error, ServiceError):
         if error.status >= 500:
             logger.warning("request failed", extra={"reason_code": error.reason_code})
         return error_response(
@@ -141,23 +127,24 @@ def build_resolver(source: str) -> Resolver:
             details=error.details,
             recoverable=error.recoverable,
         )
-
-    @app.not_found
-    def _no_route(_: NotFoundError) -> Response[str]:
-        return error_response(404, GATEWAY_SOURCE, "NOT_FOUND", "No such resource")
-
-    @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
-    def _unexpected(error: Exception) -> Response[str]:
-        logger.exception("unexpected error")
-        return error_response(500, source, "INTERNAL_ERROR", "The request could not be processed", recoverable=True)
-
-    return app
+    if isinstance(error, RouteNotFound):
+        return not_found_response()
+    logger.exception("unexpected error")
+    return error_response(500, source, "INTERNAL_ERROR", "The request could not be processed", recoverable=True)
 
 
-def current_caller(app: APIGatewayHttpResolver) -> Caller:
+def not_found_response() -> Response[str]:
+    return error_response(404, GATEWAY_SOURCE, "NOT_FOUND", "No such resource")
+
+
+def build_router(source: str) -> Router:
+    """The routes of one product's functions, their errors in that product's envelope."""
+    return Router(source, lambda error: error_envelope(source, error))
+
+
+def current_caller(app: Router) -> Caller:
     """The client the request authorizer verified (HTTP API simple-response context)."""
-    context = app.current_event.request_context.authorizer
-    values = (context.get_lambda if context else None) or {}
+    values = app.current_event.authorizer
     client_id = values.get("clientId")
     if values.get("denied") or not client_id:
         raise _refusal(values)
@@ -213,8 +200,16 @@ def json_body(model: Any) -> Any:
     return json.loads(model.model_dump_json(exclude_none=True))
 
 
+class Routes(Protocol):
+    """What a Lambda entry serves: ``rewards.router.Router`` (or the same routes on Powertools' resolver)."""
+
+    source: str
+
+    def resolve(self, event: dict[str, Any], context: Any) -> dict[str, Any]: ...
+
+
 def lambda_entry(
-    app: Resolver, function_settings: type[FunctionSettings]
+    app: Routes, function_settings: type[FunctionSettings]
 ) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     """The Lambda handler of an API function: its settings validated (once per environment),
     logging context, metrics, then the routes."""
