@@ -9,25 +9,14 @@ from decimal import Decimal
 from typing import Any
 
 import requests
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from tools.local.signing import authorization_header
 from tools.point_bank.server import PointBank
 from tools.point_bank.store import BankStore
 
+from tests.keys import public_pem
+
 CONSUMER_KEY = "rewards-engine"
-
-
-def new_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-def public_pem(key: rsa.RSAPrivateKey) -> str:
-    return (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
 
 
 @contextmanager

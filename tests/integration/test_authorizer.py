@@ -12,7 +12,6 @@ from urllib.parse import parse_qsl
 
 import pytest
 import yaml
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from oauth1 import coreutils
 from oauth1.oauth import OAuth
@@ -21,6 +20,7 @@ from tools.apigw import http_event
 from tools.make_events import PURCHASE
 
 from rewards import runtime
+from tests.keys import new_key, public_pem
 from tests.support import DEMO_CONFIG, body, invoke, load_config
 
 HOST = "api.example.com"
@@ -28,18 +28,6 @@ ISSUER_KEY = "issuer-key-1!demo"
 ISSUER_NEXT_KEY = "issuer-key-2!demo"
 MERCHANT_KEY = "merchant-key-1!demo"
 SYNC_BODY = {**PURCHASE, "externalId": "EXTSIGNED001", "queueTransaction": "N"}
-
-
-def new_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-def public_pem(key: rsa.RSAPrivateKey) -> str:
-    return (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
 
 
 @pytest.fixture(scope="module")

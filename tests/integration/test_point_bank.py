@@ -18,16 +18,8 @@ from tools.point_bank.faults import Fault
 from tools.point_bank.server import PointBank
 from tools.point_bank.store import BankStore
 
-from tests.point_bank_support import (
-    CONSUMER_KEY,
-    balance,
-    call,
-    credit,
-    debit,
-    new_key,
-    public_pem,
-    running_bank,
-)
+from tests.keys import new_key, public_pem
+from tests.point_bank_support import CONSUMER_KEY, balance, call, credit, debit, running_bank
 
 pytestmark = pytest.mark.integration
 

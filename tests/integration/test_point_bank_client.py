@@ -19,7 +19,8 @@ from rewards.adapters.point_bank import (
     UnknownBankAccount,
 )
 from rewards.breaker import BreakerState, CircuitBreaker
-from tests.point_bank_support import CONSUMER_KEY, new_key, running_bank
+from tests.keys import new_key
+from tests.point_bank_support import CONSUMER_KEY, running_bank
 
 pytestmark = pytest.mark.integration
 

@@ -14,7 +14,8 @@ import yaml
 from openapi_spec_validator import validate
 from tools.point_bank.faults import Fault
 
-from tests.point_bank_support import balance, call, credit, debit, new_key, running_bank
+from tests.keys import new_key
+from tests.point_bank_support import balance, call, credit, debit, running_bank
 
 pytestmark = pytest.mark.integration
 
