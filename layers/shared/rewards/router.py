@@ -153,10 +153,10 @@ class Route:
         names = set(re.findall(r"<(\w+)>", self.path))
         for parameter in sorted(self.signature.parameters.values(), key=lambda p: _location_order(p, names)):
             annotation, declared = _declaration(parameter.annotation)
-            if _location(parameter, names) == "body":
+            location = _location(parameter, names)
+            if location == "body":
                 body = parameter.name
                 continue
-            location = _location(parameter, names)
             alias = (declared.alias if declared else None) or parameter.name
             alias = alias.lower() if location == "header" else alias  # Powertools names a header in lower case
             constraints = declared.constraints if declared else {}
