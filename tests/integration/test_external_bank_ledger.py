@@ -26,7 +26,8 @@ from rewards.errors import Unavailable
 from rewards.models.config import Program
 from rewards.models.dr import REDEMPTION_REQUEST, CreditRequest, StatementCredit
 from rewards.models.messages import QueuedAuthorization
-from rewards.rules.reasons import ReasonCode
+from rewards.models.pwr import AuthorizationRequest
+from rewards.rules.reasons import Detail, ReasonCode
 from rewards.services.authorizations import AuthorizationService
 from rewards.services.redemptions import RedemptionService
 from tests.point_bank_support import CONSUMER_KEY, new_key, running_bank
@@ -170,11 +171,36 @@ def test_insufficient_points_at_the_bank_is_the_answer_the_pool_gives(world):
     assert world.bank.store.movements() == [] and world.bank.store.balance(POOL) == BANK_BALANCE
 
 
-def test_a_bank_whose_breaker_is_open_answers_at_once_with_nothing_sent(world):
+def open_breaker(world: World) -> None:
     for _ in range(3):
         world.breaker.failed()
+
+
+def test_an_open_breaker_makes_the_network_copy_eligible_at_once_with_nothing_redeemed(world):
+    open_breaker(world)
+    processed = world.service.process_message(message("NETREF000007"))
+    assert (processed.stored.outcome.reason, processed.stored.outcome.detail) == (
+        ReasonCode.ELIGIBLE,
+        Detail.POINT_BANK_UNAVAILABLE,
+    )
+    assert processed.stored.outcome.points == 0
+    assert world.bank.store.movements() == [] and world.ledger.pool_ledger(POOL).entries == []
+    world.breaker.succeeded()  # the bank is back: the copy delivered again replays the first answer
+    assert world.service.process_message(message("NETREF000007")).replayed
+    assert world.bank.store.movements() == []
+
+
+def test_an_unreachable_bank_makes_the_network_copy_eligible_and_an_api_call_a_503(world):
+    world.bank.faults.add(Fault("unavailable", frozenset({"balance"}), times=None))
+    processed = world.service.process_message(message("NETREF000008"))
+    assert processed.stored.outcome.reason is ReasonCode.ELIGIBLE
     with pytest.raises(Unavailable):
-        world.service.process_message(message("NETREF000007"))
+        world.service.process_request(
+            Caller("bank-issuer", frozenset({PROGRAM_ID})),
+            AuthorizationRequest.model_validate(
+                {**harness.fields(ACCOUNT, PURCHASE), "externalId": "API0001", "queueTransaction": "N"}
+            ),
+        )
     assert world.bank.store.movements() == [] and world.ledger.pool_ledger(POOL).entries == []
 
 

@@ -7,7 +7,8 @@ Balance reads (profile, DR balance, the PWR decision) answer the bank's balance.
    retry of the same request asks the same movement again and the bank answers its one outcome;
 3. commits the outcome in the normal conditional transaction, which sets the pool (a mirror of the
    bank's balance) to the balance the bank answered and marks the intent COMMITTED.
-A refusal for insufficient points is the pool's refusal (``BalanceMoved`` with the bank's balance:
+A request whose business key is committed already is not asked of the bank (the ledger answers
+it as a duplicate). A refusal for insufficient points is the pool's refusal (``BalanceMoved`` with the bank's balance:
 the use case decides again). An intent of the same business key left PENDING by an earlier
 attempt that decided otherwise is resolved first: asked again under its key, and reversed when it
 had committed, so a request has one effect at the bank whatever it decides in the end.
@@ -35,7 +36,7 @@ from rewards.adapters.point_bank import (
 )
 from rewards.domain import Account, PointPool
 from rewards.errors import not_committed
-from rewards.ledger import BalanceMoved, Configuration
+from rewards.ledger import BalanceMoved, BalanceUnknown, Configuration
 from rewards.models.config import Program
 from rewards.records import (
     BankCommit,
@@ -89,7 +90,7 @@ class BankLedger(DynamoLedger):
         except UnknownBankAccount:
             return replace(pool, balance=pool.balance * 0)
         except OutcomeUnknown:
-            raise not_committed(BANK_UNAVAILABLE) from None
+            raise BalanceUnknown(pool) from None
 
     def pool(self, pool_id: str) -> PointPool | None:
         found = super().pool(pool_id)
@@ -105,21 +106,29 @@ class BankLedger(DynamoLedger):
         config: Configuration,
         program_ids: Iterable[str] = (),
     ) -> tuple[dict[str, Account], dict[str, PointPool]]:
+        """A pool whose bank does not answer is left out: its requests read it alone (BalanceUnknown)."""
         accounts, pools = super().holders(account_ids, pool_ids, config, program_ids)
-        return accounts, {pool_id: self._mirror(pool) for pool_id, pool in pools.items()}
+        mirrored = {}
+        for pool_id, pool in pools.items():
+            try:
+                mirrored[pool_id] = self._mirror(pool)
+            except BalanceUnknown:
+                continue
+        return accounts, mirrored
 
     # -- movements ------------------------------------------------------------------------------
     def record_authorization(self, new: NewAuthorization) -> StoredAuthorization:
         program = self._external(new.authorization.program_id)
-        if program is None:
-            return super().record_authorization(new)
+        if program is None or self.authorization_for_key(new.authorization.business_key) is not None:
+            return super().record_authorization(new)  # a committed key: the ledger answers Duplicate
         key = new.authorization.business_key
         movement = self._asked(program, key, new.movement, new.pool_seen, "PWR_REDEMPTION")
         return super().record_authorization(replace(new, movement=movement))
 
     def record_reprocess(self, new: NewReprocess) -> StoredAuthorization:
         program = self._external(new.updated.program_id)
-        if program is None:
+        current = self.authorization(new.updated.id)
+        if program is None or current is None or current.reprocessed is not None:
             return super().record_reprocess(new)
         key = f"REPROCESS#{new.updated.id}"
         movement = self._asked(program, key, new.movement, new.pool_seen, "PWR_REPROCESS")
@@ -128,7 +137,7 @@ class BankLedger(DynamoLedger):
 
     def record_redemption(self, new: NewRedemption) -> StoredRequest:
         program = self._external(new.pool_seen.programId)
-        if program is None:
+        if program is None or any(self.request_for_key(key) for key in new.keys.values()):
             return super().record_redemption(new)
         key = new.keys.get("idempotency") or new.keys["unique"]
         movement = self._asked(program, key, new.movement, new.pool_seen, "DR_REDEMPTION")
@@ -137,7 +146,7 @@ class BankLedger(DynamoLedger):
 
     def record_credit(self, new: NewCredit) -> StoredRequest:
         program = self._external(new.pool_seen.programId)
-        if program is None:
+        if program is None or (new.key is not None and self.request_for_key(new.key) is not None):
             return super().record_credit(new)
         key = new.key or f"CREDIT#{new.credit.credit_id}"
         movement = self._asked(program, key, new.movement, new.pool_seen, "DR_CREDIT")
