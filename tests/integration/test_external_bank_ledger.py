@@ -4,6 +4,7 @@ one movement at the bank and one entry here, whatever answer is lost on the way.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from tools import check_point_bank
 from tools.point_bank.faults import Fault
 from tools.point_bank.server import PointBank
 
@@ -233,3 +235,24 @@ def test_a_dr_redemption_and_its_credit_under_lost_answers_move_the_bank_once_ea
     assert [(e.kind, e.points) for e in ledger.entries] == [("DEBIT", 10_000), ("CREDIT", 4_000)]
     assert ledger.pool is not None and ledger.pool.balance == world.bank.store.balance(POOL) == BANK_BALANCE - 6_000
     assert sorted(i["status"] for i in world.intents()) == ["COMMITTED", "COMMITTED"]
+
+
+def reconcile(world: World) -> tuple[int, str]:
+    out = io.StringIO()
+    return check_point_bank.check(world.ledger, world.bank.store, out), out.getvalue()
+
+
+def test_the_reconciliation_agrees_after_lost_answers_and_a_reversal_and_finds_a_stray_movement(world):
+    world.bank.faults.add(Fault("drop_after_commit", frozenset({"debit"}), times=3))
+    with pytest.raises(Unavailable):
+        world.service.process_message(message("NETREF000009", amount=Decimal("450.00")))
+    status, report = reconcile(world)
+    assert status == 1 and "PENDING" in report  # not resolved yet
+    world.service.process_message(message("NETREF000009", amount=Decimal("450.00")))  # reversed, 72
+    world.bank.faults.add(Fault("error_after_commit", frozenset({"debit"})))
+    world.service.process_message(message("NETREF000010"))  # redeemed through a lost answer
+    assert reconcile(world) == (0, "checked 1 bank account(s): 0 problem(s)\n")
+    world.bank.store.move("stray-key", POOL, "DEBIT", Decimal(5), "not the engine")
+    status, report = reconcile(world)
+    assert status == 1 and "bank movement stray-key (DEBIT 5): engine intent missing" in report
+    assert "pool mirror" in report
