@@ -272,3 +272,28 @@ def test_duplicate_account_is_refused_even_across_users():
 def test_invalid_yaml_is_refused():
     with pytest.raises(InvalidDocument, match="not valid YAML"):
         parse_document("programs: [unclosed")
+
+
+def test_a_program_holds_its_points_here_unless_it_names_an_external_point_bank():
+    assert not Program.model_validate(_program()).pointBank.external
+    bank = {"type": "EXTERNAL", "baseUrl": "https://bank.example/point-bank/v1", "clientId": "rewards-engine"}
+    program = Program.model_validate(_program(pointBank=bank))
+    assert program.pointBank.external and program.pointBank.attempts == 3 and program.pointBank.timeoutSeconds == 2
+    assert Program.model_validate_json(program.model_dump_json()) == program  # as the config table keeps it
+
+
+@pytest.mark.parametrize(
+    ("bank", "field"),
+    [
+        ({"type": "EXTERNAL", "clientId": "engine"}, "baseUrl"),
+        ({"type": "EXTERNAL", "baseUrl": "https://bank.example"}, "clientId"),
+        ({"type": "INTERNAL", "baseUrl": "https://bank.example"}, "EXTERNAL"),
+        ({"type": "EXTERNAL", "baseUrl": "ftp://bank.example", "clientId": "engine"}, "baseUrl"),
+        ({"type": "EXTERNAL", "baseUrl": "https://b.example", "clientId": "e", "timeoutSeconds": 0}, "timeoutSeconds"),
+        ({"type": "EXTERNAL", "baseUrl": "https://b.example", "clientId": "e", "attempts": 9}, "attempts"),
+        ({"type": "REMOTE"}, "type"),
+    ],
+)
+def test_an_incomplete_or_invalid_point_bank_setting_is_refused_naming_the_field(bank, field):
+    with pytest.raises(ValidationError, match=field):
+        Program.model_validate(_program(pointBank=bank))

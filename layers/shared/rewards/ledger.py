@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Protocol
 
 from rewards.domain import Account, AccountRef, CardholderPreferences, PointPool
+from rewards.errors import Unavailable
 from rewards.events import CommittedEvent
 from rewards.models.config import Program
 from rewards.records import (
@@ -68,6 +69,15 @@ class AccountChanged(CommitRefused):
 class RecordChanged(CommitRefused):
     """The record the commit updates is not in the state the request read (reprocessed, credited,
     or its outcome changed): read it again."""
+
+
+class BalanceUnknown(Unavailable):
+    """The point bank holding the pool's points did not answer a balance read (503 when it ends a
+    request; the network path decides without redeeming). ``pool`` is the pool as last mirrored."""
+
+    def __init__(self, pool: PointPool) -> None:
+        super().__init__("The client's point bank did not answer; nothing was redeemed. Retry the request.")
+        self.pool = pool
 
 
 class Configuration(Protocol):

@@ -23,6 +23,16 @@ MovementKind = Literal["DEBIT", "CREDIT"]
 
 # -- movements of points ------------------------------------------------------------------------
 @dataclass(frozen=True)
+class BankCommit:
+    """A movement a client's point bank committed (``adapters/bank_ledger.py``): the pool mirrors
+    the bank's balance after it, and the commit resolves the intent recorded before the call."""
+
+    business_key: str
+    bank_key: str  # the Idempotency-Key the bank holds the movement under
+    balance_after: Decimal
+
+
+@dataclass(frozen=True)
 class Movement:
     """A change of a pool's balance: DEBIT (points leave) or CREDIT (points come back). It is
     conditioned on the balance the request read, so the balance after it is exact."""
@@ -36,6 +46,7 @@ class Movement:
     reference: str
     kind: MovementKind = "DEBIT"
     entry_id: str = field(default_factory=new_uuid)
+    bank: BankCommit | None = None  # set by the external bank's ledger, never by a use case
 
 
 @dataclass(frozen=True)

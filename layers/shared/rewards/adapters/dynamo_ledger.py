@@ -45,6 +45,7 @@ from rewards.ledger import (
 from rewards.records import (
     AuthorizationPage,
     AuthorizationQuery,
+    BankCommit,
     EventSource,
     FulfilmentReport,
     HistoryEntry,
@@ -61,7 +62,7 @@ from rewards.records import (
     StoredAuthorization,
     StoredRequest,
 )
-from rewards.timestamps import parse_iso
+from rewards.timestamps import iso, parse_iso
 
 MAX_SENDS = 6  # the same write, after a transient failure (20 ms, doubling)
 MAX_PROBES = 8  # derived authorization ids tried for one business key (a collision is ~1e-10 rare)
@@ -115,7 +116,10 @@ class DynamoLedger:
         return BalanceMoved(items.pool_from_item(current) if current else self.pool(pool_id))
 
     def _movement_ops(self, movement: Movement, seen: Decimal, now: datetime) -> list[Op]:
-        """The balance change, conditioned on the balance the request read, and its ledger entry."""
+        """The balance change, conditioned on the balance the request read, and its ledger entry;
+        for a movement a point bank committed, the pool set to the bank's balance and its intent resolved."""
+        if movement.bank is not None:
+            return self._bank_movement_ops(movement, movement.bank, now)
         pk, sk = items.pool_key(movement.pool_id)
         if movement.kind == "DEBIT":
             update, condition = "SET balance = balance - :p, totalDebits = totalDebits + :p", " AND balance >= :p"
@@ -130,6 +134,28 @@ class DynamoLedger:
             return_current=True,
         )
         return [Op("balance", balance), Op("ledger", self.table.put_action(items.ledger_entry_item(movement, now)))]
+
+    def _bank_movement_ops(self, movement: Movement, bank: BankCommit, now: datetime) -> list[Op]:
+        total = "totalDebits" if movement.kind == "DEBIT" else "totalCredits"
+        mirror = self.table.update_action(
+            *items.pool_key(movement.pool_id),
+            f"SET balance = :after, {total} = {total} + :p",
+            {":p": movement.points, ":after": bank.balance_after},
+            condition="attribute_exists(pk)",
+            return_current=True,
+        )
+        intent = self.table.update_action(
+            *items.intent_key(bank.business_key, bank.bank_key),
+            "SET #s = :done, resolvedAt = :now, entryId = :entry",
+            {":done": "COMMITTED", ":pending": "PENDING", ":now": iso(now), ":entry": movement.entry_id},
+            condition="#s = :pending",
+            names={"#s": "status"},
+        )
+        return [
+            Op("balance", mirror),
+            Op("ledger", self.table.put_action(items.ledger_entry_item(movement, now))),
+            Op("intent", intent),
+        ]
 
     # -- accounts and pools ------------------------------------------------------------------
     def account(self, account_id: str) -> Account | None:

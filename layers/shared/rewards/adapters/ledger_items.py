@@ -17,6 +17,8 @@ CREDIT#{id} / CREDIT                     a credit of a line, with its answer; ou
 DRREQUEST#{id} / DRREQUEST               a statement credit (model 2): answer; outbox item
 UNIQUE#{key} / UNIQUE                    a DR business key (externalId, Idempotency-Key)
 EVENT#{id} / EVENT                       the outbox item of a reprocess (TTL)
+INTENT#{business key} / {bank key}       a movement asked of a client's point bank: PENDING before
+                                         the call, COMMITTED with the outcome, REFUSED, REVERSED
 
 An outbox item is any item inserted with an ``eventType``: the notifier's stream filter.
 """
@@ -190,6 +192,10 @@ def pool_from_item(item: Item) -> PointPool:
         openingBalance=dec(item["openingBalance"]),
         programId=item["programId"],
     )
+
+
+def intent_key(business_key: str, bank_key: str) -> tuple[str, str]:
+    return f"INTENT#{business_key}", bank_key
 
 
 def ledger_entry_item(movement: Movement, now: datetime) -> Item:

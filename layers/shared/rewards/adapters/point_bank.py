@@ -22,6 +22,7 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 from rewards.breaker import CircuitBreaker, breaker_for
+from rewards.models.config import PointBankSetting
 from rewards.security import oauth1
 
 Kind = Literal["DEBIT", "CREDIT"]
@@ -67,6 +68,19 @@ class BankSettings:
     backoff_seconds: float = 0.1  # doubled after each attempt
     breaker_threshold: int = 3  # calls in a row without a defined answer open the breaker
     breaker_open_seconds: float = 30.0
+
+    @classmethod
+    def of(cls, setting: PointBankSetting) -> BankSettings:
+        """A program's ``pointBank`` setting (EXTERNAL)."""
+        assert setting.baseUrl is not None and setting.clientId is not None
+        return cls(
+            setting.baseUrl,
+            setting.clientId,
+            timeout_seconds=float(setting.timeoutSeconds),
+            attempts=setting.attempts,
+            breaker_threshold=setting.breakerThreshold,
+            breaker_open_seconds=float(setting.breakerOpenSeconds),
+        )
 
 
 @dataclass(frozen=True)

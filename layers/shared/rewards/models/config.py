@@ -218,6 +218,37 @@ class RewardCatalog(Strict):
         return next((i for i in self.redemptionItems if i.redemptionItemId == item_id), None)
 
 
+class PointBankType(StrEnum):
+    INTERNAL = "INTERNAL"  # the points are held here, in the program's pools (integration models 1 and 2)
+    EXTERNAL = "EXTERNAL"  # the client's point bank holds them (model 3, docs/point-bank.md)
+
+
+class PointBankSetting(Strict):
+    """Where a program's points are held. EXTERNAL: every balance read and every debit and credit
+    goes to the client's point bank at ``baseUrl``, signed with the engine's key under ``clientId``
+    (the consumer key the bank registered for the engine)."""
+
+    type: PointBankType = PointBankType.INTERNAL
+    baseUrl: Annotated[str, Field(max_length=300, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")] | None = None
+    clientId: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    timeoutSeconds: Annotated[Decimal, Field(gt=0, le=10)] = Decimal("2")  # per attempt: connect and read
+    attempts: Annotated[int, Field(ge=1, le=5)] = 3
+    breakerThreshold: Annotated[int, Field(ge=1, le=100)] = 3
+    breakerOpenSeconds: Annotated[int, Field(ge=1, le=3600)] = 30
+
+    @model_validator(mode="after")
+    def _complete(self) -> Self:
+        if self.type is PointBankType.EXTERNAL and (self.baseUrl is None or self.clientId is None):
+            raise ValueError("an EXTERNAL pointBank needs baseUrl and clientId")
+        if self.type is PointBankType.INTERNAL and (self.baseUrl is not None or self.clientId is not None):
+            raise ValueError("baseUrl and clientId are only for an EXTERNAL pointBank")
+        return self
+
+    @property
+    def external(self) -> bool:
+        return self.type is PointBankType.EXTERNAL
+
+
 class Program(Strict):
     programId: ProgramId
     programName: Annotated[str, Field(min_length=1, max_length=100), NO_CARD_NUMBER]
@@ -239,6 +270,7 @@ class Program(Strict):
     emails: EmailSwitches = EmailSwitches()
     catalog: RewardCatalog = RewardCatalog()
     rebateDescriptor: Annotated[str, Field(min_length=1, max_length=22), NO_CARD_NUMBER] = "Points rebate"
+    pointBank: PointBankSetting = PointBankSetting()
     issuerClientId: str | None = Field(
         default=None, description="set by the configuration loader: the ISSUER client listing this program"
     )

@@ -108,6 +108,15 @@ def decide(
     )
 
 
+def without_balance(decision: Decision) -> Decision:
+    """The decision when the program's point bank could not tell the balance: a purchase that
+    would redeem, or be refused for points, is ELIGIBLE (nothing redeemed, reprocessable later);
+    the rules that do not depend on the balance keep their answer."""
+    if decision.redeemed or decision.reason is ReasonCode.INSUFFICIENT_POINTS:
+        return _with(decision, ReasonCode.ELIGIBLE, Detail.POINT_BANK_UNAVAILABLE)
+    return decision
+
+
 def _with(decision: Decision, reason: ReasonCode, detail: Detail) -> Decision:
     return Decision(
         reason=reason, detail=detail, conversion=decision.conversion, totalPointsRequired=decision.totalPointsRequired

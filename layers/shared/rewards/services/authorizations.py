@@ -10,7 +10,7 @@ from rewards.domain import Account, Caller, RedemptionFrequency
 from rewards.errors import InvalidField, not_committed
 from rewards.events import AuthorizationProcessed, AuthorizationProcessedData
 from rewards.ids import CommitIds, authorization_id
-from rewards.ledger import AccountChanged, BalanceMoved, Duplicate, IdTaken
+from rewards.ledger import AccountChanged, BalanceMoved, BalanceUnknown, Duplicate, IdTaken
 from rewards.models.messages import QueuedAuthorization
 from rewards.models.pwr import Authorization, AuthorizationFields, AuthorizationPostResponse, AuthorizationRequest
 from rewards.money import plain
@@ -25,7 +25,7 @@ from rewards.records import (
 )
 from rewards.rules.conversion import Purchase
 from rewards.rules.dates import business_date
-from rewards.rules.pipeline import Decision, decide
+from rewards.rules.pipeline import Decision, decide, without_balance
 from rewards.rules.plausibility import check_transaction_time
 from rewards.rules.reasons import FILTER_CATEGORIES
 from rewards.rules.rebates import authorization_rebate
@@ -143,12 +143,22 @@ class AuthorizationService(UseCase):
         return self.process(request, request.externalId, Origin("CLIENT", caller.clientId), context)
 
     def process_message(self, message: QueuedAuthorization, context: AccountContext | None = None) -> Processed:
-        """A queued authorization (network copy, or a client's queueTransaction=Y)."""
+        """A queued authorization (network copy, or a client's queueTransaction=Y). When the
+        program's point bank cannot tell the balance, it is decided without redeeming."""
         fields = message.authorization
+        origin = Origin(message.origin, message.clientId)
         try:
             if context is None:
-                context = self.resolve(None, fields)
-            return self.process(fields, message.externalId, Origin(message.origin, message.clientId), context)
+                try:
+                    context = self.resolve(None, fields)
+                except BalanceUnknown as unknown:
+                    account = find_account(self.ledger, self.hash_card, None, fields.accountId, fields.accountIdType)
+                    program = self.config.program(account.programId)
+                    if program is None:
+                        raise
+                    context = AccountContext(account, unknown.pool, program)
+                    return self.process(fields, message.externalId, origin, context, balance_known=False)
+            return self.process(fields, message.externalId, origin, context)
         except Exception as error:  # the record returns to the queue, then to the dead-letter queue
             logger.warning(
                 "queued authorization not processed",
@@ -163,7 +173,12 @@ class AuthorizationService(UseCase):
             raise
 
     def process(
-        self, fields: AuthorizationFields, external_id: str, origin: Origin, context: AccountContext
+        self,
+        fields: AuthorizationFields,
+        external_id: str,
+        origin: Origin,
+        context: AccountContext,
+        balance_known: bool = True,
     ) -> Processed:
         """Decide and commit once: a lost race decides again from the pool as it is now, a duplicate
         replays the first result (the ledger recognises this request's own lost answers)."""
@@ -171,7 +186,9 @@ class AuthorizationService(UseCase):
         business_key = origin.business_key(external_id)
         ids, probe = CommitIds(""), 0
         for rebuild in range(MAX_REBUILDS):
-            new, after = self._new_authorization(fields, external_id, origin, context, business_key, probe, ids)
+            new, after = self._new_authorization(
+                fields, external_id, origin, context, business_key, probe, ids, balance_known
+            )
             try:
                 stored = self.ledger.record_authorization(new)
             except Duplicate as duplicate:
@@ -199,9 +216,12 @@ class AuthorizationService(UseCase):
         business_key: str,
         probe: int,
         ids: CommitIds,
+        balance_known: bool = True,
     ) -> tuple[NewAuthorization, AccountContext]:
         account, pool, program = context.account, context.pool, context.program
         decision = decide(purchase_of(fields, account), account, program, pool.balance)
+        if not balance_known:
+            decision = without_balance(decision)
         now = self.clock()
         stored = StoredAuthorization(
             id=authorization_id(business_key, probe),
