@@ -32,7 +32,8 @@ from rewards.models.pwr import AuthorizationRequest
 from rewards.rules.reasons import Detail, ReasonCode
 from rewards.services.authorizations import AuthorizationService
 from rewards.services.redemptions import RedemptionService
-from tests.point_bank_support import CONSUMER_KEY, new_key, running_bank
+from tests.keys import new_key
+from tests.point_bank_support import CONSUMER_KEY, running_bank
 from tests.reliability import harness
 from tests.support import Stack, load_config
 
