@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from decimal import Decimal
 
 from tools import target
@@ -13,7 +14,8 @@ from rewards.domain import PointPool
 from rewards.records import LedgerEntry, PoolLedger
 from rewards.services.ledger_check import audit_ledger, audit_pool
 from tests.integration.dr_support import credit, redeem, seed
-from tests.support import body, invoke, load_event
+from tests.integration.test_external_bank_ledger import POOL, document
+from tests.support import body, invoke, load_config, load_event
 
 
 def run_check() -> tuple[int, str]:
@@ -93,3 +95,21 @@ def test_entries_are_summed_by_kind():
     ledger = pool_ledger(80, 100, 30, 10, ("DEBIT", 30), ("CREDIT", 10))
     assert audit_pool("P1", ledger).ok
     assert not audit_pool("P1", pool_ledger(80, 100, 30, 10, ("DEBIT", 30))).ok  # a missing credit breaks every sum
+
+
+def test_a_pool_mirroring_a_point_bank_is_checked_for_its_totals_and_sign_only():
+    mirrored = pool_ledger(7000, 0, 3000, 0, ("DEBIT", 3000))  # the bank's balance after a debit
+    assert not audit_pool("P1", mirrored).ok
+    assert audit_pool("P1", mirrored, mirrored=True).ok
+    wrong_totals = pool_ledger(7000, 0, 1, 0, ("DEBIT", 3000))
+    assert audit_pool("P1", wrong_totals, mirrored=True).problems == ("totalDebits 1 != sum of DEBIT entries 3000",)
+    assert audit_pool("P1", pool_ledger(-1, 0, 0, 0), mirrored=True).problems == ("balance -1 is negative",)
+
+
+def test_the_command_reads_which_programs_a_point_bank_holds(stack, capsys, monkeypatch):
+    monkeypatch.setattr(target, "LOCAL_ENDPOINT", None)
+    load_config(stack, text=json.dumps(document("http://127.0.0.1:9/point-bank/v1")))
+    tamper(stack, POOL, "SET balance = :n", {":n": {"N": "41000"}})  # the mirror of the bank's balance
+    assert main(["--local-prefix", "test"]) == 0
+    assert "checked 1 pool(s): 0 bad (1 mirror a point bank" in capsys.readouterr().out
+    assert check(runtime.ledger(), io.StringIO()) == 1  # without the programs, the mirror is a bad balance
