@@ -3,7 +3,11 @@ ends with the key's one outcome, and the bank holds one movement per key."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from tools.point_bank.faults import Fault
@@ -133,32 +137,71 @@ def test_defined_refusals_keep_the_breaker_closed(bank):
     assert breaker.state is BreakerState.CLOSED
 
 
-@pytest.mark.parametrize(("status", "body"), [(201, b"not json"), (201, b'{"kind": "DEBIT"}'), (200, b"[]")])
-def test_a_success_that_is_not_a_movement_leaves_the_outcome_unknown(status, body):
-    import threading
-    from http.server import BaseHTTPRequestHandler, HTTPServer
+@contextmanager
+def serving(answer: Callable[[BaseHTTPRequestHandler], None]) -> Iterator[str]:
+    """A bank on 127.0.0.1 that answers every GET and POST with ``answer``; yields its base URL."""
 
-    sent: list[str] = []
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            answer(self)
 
-    class Garbage(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             self.rfile.read(int(self.headers["Content-Length"]))
-            sent.append(self.headers["Idempotency-Key"])
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            answer(self)
 
         def log_message(self, *args: object) -> None:
             return
 
-    server = HTTPServer(("127.0.0.1", 0), Garbage)
+    server = HTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        settings = BankSettings(f"http://127.0.0.1:{server.server_address[1]}/v1", CONSUMER_KEY, 1.0, 2, 0.01)
-        with pytest.raises(OutcomeUnknown):
-            PointBankClient(settings, KEY, breaker=CircuitBreaker()).debit("P", Decimal(1), "k1", "r", "DR_REDEMPTION")
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.parametrize(("status", "body"), [(201, b"not json"), (201, b'{"kind": "DEBIT"}'), (200, b"[]")])
+def test_a_success_that_is_not_a_movement_leaves_the_outcome_unknown(status, body):
+    sent: list[str] = []
+
+    def garbage(handler: BaseHTTPRequestHandler) -> None:
+        sent.append(handler.headers["Idempotency-Key"])
+        handler.send_response(status)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    with serving(garbage) as url:
+        settings = BankSettings(url, CONSUMER_KEY, 1.0, 2, 0.01)
+        with pytest.raises(OutcomeUnknown):
+            PointBankClient(settings, KEY, breaker=CircuitBreaker()).debit("P", Decimal(1), "k1", "r", "DR_REDEMPTION")
     assert sent == ["k1"] * (2 if body == b"not json" else 1)  # a non-JSON success is asked again
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_is_a_configuration_error_and_is_not_followed(status):
+    reached: list[str | None] = []
+
+    def elsewhere(handler: BaseHTTPRequestHandler) -> None:
+        reached.append(handler.headers["Authorization"])
+        handler.send_response(200)
+        handler.send_header("Content-Length", "2")
+        handler.end_headers()
+        handler.wfile.write(b"{}")
+
+    with serving(elsewhere) as other:
+
+        def redirect(handler: BaseHTTPRequestHandler) -> None:
+            handler.send_response(status)
+            handler.send_header("Location", other + handler.path.removeprefix("/v1"))
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+
+        with serving(redirect) as url:
+            engine = PointBankClient(BankSettings(url, CONSUMER_KEY, 1.0, 2, 0.01), KEY, breaker=CircuitBreaker())
+            with pytest.raises(BankRefused, match=str(status)):
+                engine.balance("POOL-1")
+            with pytest.raises(BankRefused, match=str(status)):
+                engine.debit("POOL-1", Decimal(1), "k1", "r", "DR_REDEMPTION")
+    assert reached == []  # the signed request went nowhere else

@@ -48,7 +48,7 @@ class KeyReused(PointBankError):
 
 
 class BankRefused(PointBankError):
-    """400 or 401: the engine's request or signature is wrong (configuration, not the network)."""
+    """400, 401 or a redirect: the engine's request, signature or base URL is wrong (configuration)."""
 
 
 class OutcomeUnknown(Exception):
@@ -99,6 +99,17 @@ class _Answer:
     status: int
     body: dict[str, Any]
     replayed: bool
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A 3xx is the bank's answer (a configuration error), never followed: following it would send
+    the signed request to another address."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
 
 
 class PointBankClient:
@@ -183,7 +194,7 @@ class PointBankClient:
             headers=headers | {"Authorization": authorization},
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.settings.timeout_seconds) as response:  # noqa: S310
+            with _OPENER.open(request, timeout=self.settings.timeout_seconds) as response:
                 return _answer(response.status, response.read(), response.headers.get("Idempotent-Replayed"))
         except urllib.error.HTTPError as error:
             return _answer(error.code, error.read(), error.headers.get("Idempotent-Replayed"))
