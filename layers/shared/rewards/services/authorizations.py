@@ -148,17 +148,10 @@ class AuthorizationService(UseCase):
         fields = message.authorization
         origin = Origin(message.origin, message.clientId)
         try:
+            balance_known = True
             if context is None:
-                try:
-                    context = self.resolve(None, fields)
-                except BalanceUnknown as unknown:
-                    account = find_account(self.ledger, self.hash_card, None, fields.accountId, fields.accountIdType)
-                    program = self.config.program(account.programId)
-                    if program is None:
-                        raise
-                    context = AccountContext(account, unknown.pool, program)
-                    return self.process(fields, message.externalId, origin, context, balance_known=False)
-            return self.process(fields, message.externalId, origin, context)
+                context, balance_known = self._queued_context(fields)
+            return self.process(fields, message.externalId, origin, context, balance_known)
         except Exception as error:  # the record returns to the queue, then to the dead-letter queue
             logger.warning(
                 "queued authorization not processed",
@@ -171,6 +164,18 @@ class AuthorizationService(UseCase):
                 },
             )
             raise
+
+    def _queued_context(self, fields: AuthorizationFields) -> tuple[AccountContext, bool]:
+        """The account, pool and program, and whether the pool's balance is known (False: its
+        point bank did not answer, and the pool is as last mirrored)."""
+        try:
+            return self.resolve(None, fields), True
+        except BalanceUnknown as unknown:
+            account = find_account(self.ledger, self.hash_card, None, fields.accountId, fields.accountIdType)
+            program = self.config.program(account.programId)
+            if program is None:
+                raise
+            return AccountContext(account, unknown.pool, program), False
 
     def process(
         self,
